@@ -1,0 +1,56 @@
+# The README's two commands are `make demo` and `make test`; both set up the virtual
+# environment on first use. Everything else here is for people working on the project.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test lint format typecheck pytest dev admin-api sandbox bench clean
+
+$(STAMP): pyproject.toml setup.cfg
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: embedded database, sandbox store, demo connector, full sync, re-sync, summary.
+demo: install
+	$(BIN)/goldsphere demo
+
+## Lint, format check, type check, then every test (CI runs exactly this).
+test: install lint typecheck pytest
+
+lint: install
+	$(BIN)/ruff check goldsphere_pipelines goldsphere_pipelines_tests
+	$(BIN)/ruff format --check goldsphere_pipelines goldsphere_pipelines_tests
+
+typecheck: install
+	$(BIN)/mypy goldsphere_pipelines
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+format: install
+	$(BIN)/ruff check --fix goldsphere_pipelines goldsphere_pipelines_tests
+	$(BIN)/ruff format goldsphere_pipelines goldsphere_pipelines_tests
+
+## The Dagster UI on the same data as the CLI and the demo.
+dev: install
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.goldsphere/dagster} ; mkdir -p $$DAGSTER_HOME ; \
+	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
+
+admin-api: install
+	$(BIN)/goldsphere admin-api serve
+
+sandbox: install
+	$(BIN)/goldsphere sandbox serve
+
+bench: install
+	$(BIN)/goldsphere bench $(BENCH_ARGS)
+
+clean:
+	-$(BIN)/goldsphere db stop-embedded
+	rm -rf .goldsphere

@@ -1,0 +1,1 @@
+"""The Dagster layer: assets, checks, resources, sensors and schedules. Thin over connectors/."""

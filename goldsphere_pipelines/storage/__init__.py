@@ -1,0 +1,1 @@
+"""Persistence: the engine, migrations, credential encryption and the repositories."""
