@@ -1,7 +1,37 @@
-"""The single entry point Dagster loads (workspace.yaml, `[tool.dagster]`, `-m`)."""
+"""The single entry point Dagster loads (workspace.yaml, `[tool.dagster]`, `-m`).
+
+Steps run in one process (in_process_executor): a connector's sync holds one PostgreSQL
+advisory lock and one external_sync_run row for the whole run, and products must finish
+before orders anyway. Scale out across connectors with Dagster's run launchers (README).
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
-defs = dg.Definitions()
+from goldsphere_pipelines.defs.assets import SOURCE_SPECS, SYNC_ASSETS
+from goldsphere_pipelines.defs.checks import ASSET_CHECKS
+from goldsphere_pipelines.defs.jobs import sync_connector_job, test_connection_job
+from goldsphere_pipelines.defs.resources import (
+    ConnectorSync,
+    GoldsphereDatabase,
+    WooCommerceResource,
+)
+from goldsphere_pipelines.defs.schedules import hourly_delta_sync
+from goldsphere_pipelines.defs.sensors import connector_partitions_sensor
+
+RESOURCES = {
+    "database": GoldsphereDatabase(),
+    "woocommerce": WooCommerceResource(),
+    "sync": ConnectorSync(),
+}
+
+defs = dg.Definitions(
+    assets=[*SOURCE_SPECS, *SYNC_ASSETS],
+    asset_checks=ASSET_CHECKS,
+    jobs=[sync_connector_job, test_connection_job],
+    schedules=[hourly_delta_sync],
+    sensors=[connector_partitions_sensor],
+    resources=RESOURCES,
+    executor=dg.in_process_executor,
+)

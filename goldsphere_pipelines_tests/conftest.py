@@ -49,6 +49,7 @@ def _isolated_environment(
         "GOLDSPHERE_CREDENTIALS_KEY",
         "GOLDSPHERE_WC_CONSUMER_KEY",
         "GOLDSPHERE_WC_CONSUMER_SECRET",
+        "GOLDSPHERE_ALLOW_PRIVATE_STORE_URLS",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GOLDSPHERE_HOME", str(tmp_path_factory.mktemp("goldsphere-home")))

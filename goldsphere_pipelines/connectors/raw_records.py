@@ -1,0 +1,108 @@
+"""Turns what a store sent into rows to store, or a precise error for that one record.
+
+A store can send anything: a record without an id, an id that is a string, a giant
+description, dates out of range. One bad record never stops the sync: it becomes a
+`RecordError` that the run records, and the other records go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+from goldsphere_pipelines.storage.external_records import RawRecord
+
+Entity = Literal["product", "order"]
+
+# PostgreSQL's jsonb and a sane admin UI both suffer beyond this; a real product or order
+# is a few kilobytes.
+MAX_RECORD_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class RecordError:
+    entity: Entity
+    external_id: str | None
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "externalId": self.external_id,
+            "field": self.field,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+def parse_gmt(value: Any) -> datetime | None:
+    """WooCommerce `*_gmt` dates are UTC without an offset; anything else is None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    if not 1970 <= parsed.year <= 9999:
+        return None
+    return parsed
+
+
+def to_raw_record(
+    entity: Entity, payload: Any, *, parent_external_id: str | None = None
+) -> RawRecord | RecordError:
+    if not isinstance(payload, dict):
+        return RecordError(
+            entity,
+            None,
+            "$",
+            "not_an_object",
+            f"The store sent a {type(payload).__name__} where a {entity} object was expected.",
+        )
+    record_id = payload.get("id")
+    if isinstance(record_id, bool) or not isinstance(record_id, int) or record_id <= 0:
+        shown = repr(record_id)[:40]
+        return RecordError(
+            entity,
+            None,
+            "id",
+            "invalid_id",
+            f"The {entity} has no usable id ({shown}); WooCommerce ids are positive integers.",
+        )
+    external_id = str(record_id)
+    try:
+        canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        return RecordError(entity, external_id, "$", "unserializable", f"Cannot store it: {exc}.")
+    if len(canonical) > MAX_RECORD_BYTES:
+        return RecordError(
+            entity,
+            external_id,
+            "$",
+            "too_large",
+            f"The {entity} is {len(canonical):,} bytes of JSON, over the "
+            f"{MAX_RECORD_BYTES:,}-byte limit per record; it was not stored.",
+        )
+    text = canonical.decode()
+    if "\\u0000" in text:
+        # PostgreSQL's jsonb cannot hold NUL characters.
+        return RecordError(
+            entity, external_id, "$", "nul_character", "The payload contains a NUL character."
+        )
+    sku = payload.get("sku") if entity == "product" else None
+    return RawRecord(
+        external_id=external_id,
+        payload_json=text,
+        payload_hash=hashlib.sha256(canonical).hexdigest(),
+        date_modified_gmt=parse_gmt(payload.get("date_modified_gmt")),
+        parent_external_id=parent_external_id,
+        sku=sku.strip()[:200] if isinstance(sku, str) and sku.strip() else None,
+    )

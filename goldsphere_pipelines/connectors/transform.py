@@ -1,0 +1,289 @@
+"""Transform: map pending external rows into goldsphere products and orders, batch by batch.
+
+Lookups (metals, product types, producers, users, product references) are loaded once per
+step, not per record. Each batch is one transaction: the goldsphere rows, their
+external_reference rows and the external rows' status and errors commit together, so a
+crash never leaves a half-written batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.engine import Engine
+
+from goldsphere_pipelines.connectors.stats import StepStats
+from goldsphere_pipelines.connectors.sync_settings import SyncSettings
+from goldsphere_pipelines.mapping import (
+    CompiledMapping,
+    MappedOrder,
+    MappedProduct,
+    OrderLookups,
+    ProductLookups,
+    RuleSpec,
+    compile_rules,
+    map_order,
+    map_product,
+    normalize_email,
+    normalize_name,
+)
+from goldsphere_pipelines.storage.external_records import (
+    ExternalRecordRepository,
+    MappingOutcome,
+    PendingRecord,
+)
+from goldsphere_pipelines.storage.goldsphere import (
+    GoldsphereRepository,
+    OrderItemRow,
+    OrderRow,
+    ProductRow,
+    reference_source,
+)
+from goldsphere_pipelines.storage.mapping_rules import MappingRuleRepository
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[StepStats], None] | None
+
+
+def _rules(engine: Engine, connector_id: UUID, entity: str) -> CompiledMapping:
+    stored = MappingRuleRepository(engine).list_rules(connector_id, entity)
+    specs = [
+        RuleSpec(source_field=r.source_field, target_field=r.target_field, transform=r.transform)
+        for r in stored
+    ]
+    return compile_rules(entity, specs)  # type: ignore[arg-type]
+
+
+def _unexpected(exc: Exception) -> list[dict[str, Any]]:
+    # The mapper promises never to raise; if it does, that record fails, the sync goes on.
+    return [
+        {
+            "field": "$",
+            "code": "internal_mapping_error",
+            "message": f"The mapper failed on this record ({type(exc).__name__}); "
+            "please report it with the record's id.",
+        }
+    ]
+
+
+def _note_failure(
+    stats: StepStats, entity: str, external_id: str, errors: list[dict[str, Any]]
+) -> None:
+    stats.failed += 1
+    for error in errors:
+        stats.record_error({"entity": entity, "externalId": external_id, **error})
+
+
+def product_lookups(goldsphere: GoldsphereRepository) -> ProductLookups:
+    ref = goldsphere.reference_data()
+    metals: dict[str, UUID] = {}
+    for name, symbol, metal_id in ref.metals:
+        metals[normalize_name(name)] = metal_id
+        if symbol:
+            metals[normalize_name(symbol)] = metal_id
+    return ProductLookups(
+        metals=metals,
+        product_types={normalize_name(n): i for n, i in ref.product_types},
+        producers={normalize_name(n): i for n, i in ref.producers},
+    )
+
+
+def map_pending_products(
+    engine: Engine,
+    connector_id: UUID,
+    settings: SyncSettings,
+    *,
+    store_currency: str,
+    progress: Progress = None,
+) -> StepStats:
+    started = time.monotonic()
+    stats = StepStats(mode="pending")
+    records = ExternalRecordRepository(engine, "product")
+    goldsphere = GoldsphereRepository(engine)
+    lookups = product_lookups(goldsphere)
+    mapping = _rules(engine, connector_id, "product")
+    source = reference_source(connector_id)
+    for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
+        parents = records.raw_payloads(
+            connector_id, sorted({r.parent_external_id for r in batch if r.parent_external_id})
+        )
+        rows: list[ProductRow] = []
+        outcomes: list[MappingOutcome] = []
+        for record in batch:
+            outcome, row = _map_one_product(record, parents, store_currency, mapping, lookups)
+            outcomes.append(outcome)
+            if outcome.status == "failed":
+                _note_failure(stats, "product", record.external_id, outcome.errors)
+            elif row is None:
+                stats.not_sellable += 1
+            else:
+                stats.mapped += 1
+                rows.append(row)
+        with engine.begin() as conn:
+            goldsphere.upsert_products(conn, source, rows)
+            records.record_outcomes(conn, connector_id, outcomes)
+        if progress is not None:
+            progress(stats)
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def _map_one_product(
+    record: PendingRecord,
+    parents: dict[str, Any],
+    store_currency: str,
+    mapping: CompiledMapping,
+    lookups: ProductLookups,
+) -> tuple[MappingOutcome, ProductRow | None]:
+    parent = parents.get(record.parent_external_id) if record.parent_external_id else None
+    if record.parent_external_id and parent is None:
+        errors = [
+            {
+                "field": "parent_id",
+                "code": "parent_missing",
+                "message": f"The variation's parent product {record.parent_external_id} "
+                "has not been imported.",
+            }
+        ]
+        return MappingOutcome(record.external_id, "failed", None, errors), None
+    try:
+        result = map_product(
+            record.payload,
+            parent=parent,
+            store_currency=store_currency,
+            mapping=mapping,
+            lookups=lookups,
+        )
+    except Exception as exc:
+        logger.exception("Mapping product %s raised", record.external_id)
+        return MappingOutcome(record.external_id, "failed", None, _unexpected(exc)), None
+    if result.errors:
+        errors = [e.model_dump() for e in result.errors]
+        return MappingOutcome(record.external_id, "failed", None, errors), None
+    if not result.sellable or result.product is None:
+        return (
+            MappingOutcome(
+                record.external_id,
+                "mapped",
+                {"sellable": False, "reason": "variable parent: its variations are the products"},
+                [],
+            ),
+            None,
+        )
+    return (
+        MappingOutcome(record.external_id, "mapped", result.product.to_json(), []),
+        _product_row(result.product),
+    )
+
+
+def _product_row(p: MappedProduct) -> ProductRow:
+    return ProductRow(
+        external_id=p.external_id,
+        name=p.name,
+        product_type_id=p.product_type_id,
+        metal_id=p.metal_id,
+        producer_id=p.producer_id,
+        weight=p.weight,
+        weight_unit=p.weight_unit,
+        purity=p.purity,
+        price=p.price,
+        currency=p.currency,
+        year=p.year,
+        description=p.description,
+        image_url=p.image_url or "",
+        in_stock=p.in_stock,
+        stock_quantity=p.stock_quantity,
+    )
+
+
+def order_lookups(engine: Engine, connector_id: UUID) -> OrderLookups:
+    goldsphere = GoldsphereRepository(engine)
+    return OrderLookups(
+        users_by_email={normalize_email(e): i for e, i in goldsphere.users_by_email()},
+        products_by_external_id=goldsphere.references(reference_source(connector_id), "product"),
+        products_by_sku=goldsphere.products_by_sku(connector_id),
+    )
+
+
+def map_pending_orders(
+    engine: Engine, connector_id: UUID, settings: SyncSettings, *, progress: Progress = None
+) -> StepStats:
+    started = time.monotonic()
+    stats = StepStats(mode="pending")
+    records = ExternalRecordRepository(engine, "order")
+    stats.requeued = records.count_awaiting_dependency(connector_id)
+    goldsphere = GoldsphereRepository(engine)
+    lookups = order_lookups(engine, connector_id)
+    mapping = _rules(engine, connector_id, "order")
+    source = reference_source(connector_id)
+    for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
+        rows: list[OrderRow] = []
+        outcomes: list[MappingOutcome] = []
+        for record in batch:
+            outcome, row = _map_one_order(record, mapping, lookups)
+            outcomes.append(outcome)
+            if row is None:
+                _note_failure(stats, "order", record.external_id, outcome.errors)
+            else:
+                stats.mapped += 1
+                rows.append(row)
+        with engine.begin() as conn:
+            goldsphere.upsert_orders(conn, source, rows)
+            records.record_outcomes(conn, connector_id, outcomes)
+        if progress is not None:
+            progress(stats)
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def _map_one_order(
+    record: PendingRecord, mapping: CompiledMapping, lookups: OrderLookups
+) -> tuple[MappingOutcome, OrderRow | None]:
+    try:
+        result = map_order(record.payload, mapping=mapping, lookups=lookups)
+    except Exception as exc:
+        logger.exception("Mapping order %s raised", record.external_id)
+        return MappingOutcome(record.external_id, "failed", None, _unexpected(exc)), None
+    if result.errors or result.order is None:
+        errors = [e.model_dump() for e in result.errors]
+        return (
+            MappingOutcome(
+                record.external_id,
+                "failed",
+                None,
+                errors,
+                awaiting_dependency=result.awaiting_dependency,
+            ),
+            None,
+        )
+    return (
+        MappingOutcome(record.external_id, "mapped", result.order.to_json(), []),
+        _order_row(result.order),
+    )
+
+
+def _order_row(o: MappedOrder) -> OrderRow:
+    return OrderRow(
+        external_id=o.external_id,
+        user_id=o.user_id,
+        type=o.type,
+        order_status=o.order_status,
+        payment_status=o.payment_status,
+        paid_at=o.paid_at,
+        created_at=getattr(o, "created_at", None),
+        items=[
+            OrderItemRow(
+                product_id=i.product_id,
+                product_name=i.product_name,
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+                total_price=i.total_price,
+            )
+            for i in o.items
+        ],
+    )

@@ -1,0 +1,256 @@
+"""The asset graph of DESIGN.md, per connector partition:
+
+woocommerce/products ─► goldsphere/external_product ─► goldsphere/products ─┐
+                                                                            ▼
+woocommerce/orders   ─────────────────────────────► goldsphere/external_order ─► goldsphere/orders
+
+The `woocommerce/…` assets are the shop's own collections (declared, never materialized
+here); the `goldsphere/…` assets are tables in the goldsphere database. Each asset is a
+thin call into connectors/ plus the metadata an admin reads in the UI.
+"""
+
+import time
+from collections.abc import Callable
+
+import dagster as dg
+
+from goldsphere_pipelines.connectors.extract import extract_orders, extract_products
+from goldsphere_pipelines.connectors.stats import StepStats
+from goldsphere_pipelines.connectors.transform import map_pending_orders, map_pending_products
+from goldsphere_pipelines.defs.metadata import step_metadata
+from goldsphere_pipelines.defs.partitions import connector_partitions
+from goldsphere_pipelines.defs.resources import (
+    ConnectorSync,
+    GoldsphereDatabase,
+    WooCommerceResource,
+    utc_now,
+)
+from goldsphere_pipelines.errors import GoldsphereError
+from goldsphere_pipelines.storage.external_records import ExternalRecordRepository
+from goldsphere_pipelines.storage.sync_state import StoreFactsRepository
+
+OWNERS = ["team:goldsphere-data"]
+PROGRESS_EVERY_SECONDS = 10.0
+
+woocommerce_products = dg.AssetSpec(
+    key=["woocommerce", "products"],
+    description="The shop's products and their variations, read through WooCommerce REST API v3.",
+    group_name="woocommerce",
+    kinds={"woocommerce"},
+    owners=OWNERS,
+    partitions_def=connector_partitions,
+)
+
+woocommerce_orders = dg.AssetSpec(
+    key=["woocommerce", "orders"],
+    description="The shop's orders, read through WooCommerce REST API v3.",
+    group_name="woocommerce",
+    kinds={"woocommerce"},
+    owners=OWNERS,
+    partitions_def=connector_partitions,
+)
+
+
+def _progress(context: dg.AssetExecutionContext, what: str) -> Callable[[StepStats], None]:
+    """Log counts at most every few seconds, so a long sync shows it is alive."""
+    last = [time.monotonic()]
+
+    def report(stats: StepStats) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_SECONDS:
+            last[0] = now
+            context.log.info(
+                f"{what}: {stats.pages} pages, {stats.fetched} fetched, {stats.new} new, "
+                f"{stats.changed} changed, {stats.unchanged} unchanged, {stats.mapped} mapped, "
+                f"{stats.failed} failed"
+            )
+
+    return report
+
+
+def _skipped(connector_name: str, reason: str) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    return dg.MaterializeResult(
+        metadata={"connector": connector_name, "skipped": reason, "dagster/row_count": 0}
+    )
+
+
+@dg.asset(
+    key=["goldsphere", "external_product"],
+    deps=[woocommerce_products],
+    partitions_def=connector_partitions,
+    group_name="goldsphere_products",
+    kinds={"postgres"},
+    owners=OWNERS,
+    description="Raw WooCommerce products and variations, one row each, unchanged payloads "
+    "skipped by hash.",
+)
+def external_product(
+    context: dg.AssetExecutionContext,
+    database: GoldsphereDatabase,
+    woocommerce: WooCommerceResource,
+    sync: ConnectorSync,
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    engine = database.get_engine()
+    session = sync.session(context, engine)
+    connector = session.connector
+    if not connector.sync_products:
+        session.skip("products_extract", "sync_products is off for this connector")
+        return _skipped(connector.name, "sync_products is off for this connector")
+    with woocommerce.client_for(engine, connector) as client:
+
+        def work() -> StepStats:
+            check = client.test_connection()
+            if not check.success:
+                raise GoldsphereError(check.message, code="connection_failed")
+            StoreFactsRepository(engine).record(
+                connector.id, currency=check.currency, version=check.woocommerce_version
+            )
+            stats = extract_products(
+                engine,
+                connector.id,
+                client,
+                sync.settings,
+                now=utc_now(),
+                progress=_progress(context, "products"),
+            )
+            stats.requests = client.stats.requests
+            stats.retries = client.stats.retries
+            return stats
+
+        stats = session.step("products_extract", work)
+    records = ExternalRecordRepository(engine, "product")
+    counts = records.status_counts(connector.id)
+    return dg.MaterializeResult(
+        metadata=step_metadata(
+            connector.name, stats, row_count=sum(counts.values()), status_counts=counts
+        )
+    )
+
+
+@dg.asset(
+    key=["goldsphere", "products"],
+    deps=[external_product],
+    partitions_def=connector_partitions,
+    group_name="goldsphere_products",
+    kinds={"postgres"},
+    owners=OWNERS,
+    description="goldsphere products mapped from the shop's products and variations, linked "
+    "through external_reference.",
+)
+def products(
+    context: dg.AssetExecutionContext, database: GoldsphereDatabase, sync: ConnectorSync
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    engine = database.get_engine()
+    session = sync.session(context, engine)
+    connector = session.connector
+    if not connector.sync_products:
+        session.skip("products_map", "sync_products is off for this connector")
+        return _skipped(connector.name, "sync_products is off for this connector")
+
+    def work() -> StepStats:
+        currency = StoreFactsRepository(engine).get(connector.id).currency
+        if not currency:
+            raise GoldsphereError(
+                f"The store currency of {connector.name!r} is unknown: materialize "
+                "goldsphere/external_product first (it asks the store), or run "
+                f"`goldsphere connectors test {connector.name}`.",
+                code="store_currency_unknown",
+            )
+        return map_pending_products(
+            engine,
+            connector.id,
+            sync.settings,
+            store_currency=currency,
+            progress=_progress(context, "product mapping"),
+        )
+
+    stats = session.step("products_map", work)
+    counts = ExternalRecordRepository(engine, "product").status_counts(connector.id)
+    return dg.MaterializeResult(
+        metadata=step_metadata(
+            connector.name, stats, row_count=counts["mapped"], status_counts=counts
+        )
+    )
+
+
+@dg.asset(
+    key=["goldsphere", "external_order"],
+    deps=[woocommerce_orders, products],
+    partitions_def=connector_partitions,
+    group_name="goldsphere_orders",
+    kinds={"postgres"},
+    owners=OWNERS,
+    description="Raw WooCommerce orders, one row each: a full read the first time, then a "
+    "delta by modified date.",
+)
+def external_order(
+    context: dg.AssetExecutionContext,
+    database: GoldsphereDatabase,
+    woocommerce: WooCommerceResource,
+    sync: ConnectorSync,
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    engine = database.get_engine()
+    session = sync.session(context, engine)
+    connector = session.connector
+    if not connector.sync_orders:
+        session.skip("orders_extract", "sync_orders is off for this connector")
+        return _skipped(connector.name, "sync_orders is off for this connector")
+    with woocommerce.client_for(engine, connector) as client:
+
+        def work() -> StepStats:
+            stats = extract_orders(
+                engine,
+                connector.id,
+                client,
+                sync.settings,
+                now=utc_now(),
+                progress=_progress(context, "orders"),
+            )
+            stats.requests = client.stats.requests
+            stats.retries = client.stats.retries
+            return stats
+
+        stats = session.step("orders_extract", work)
+    counts = ExternalRecordRepository(engine, "order").status_counts(connector.id)
+    return dg.MaterializeResult(
+        metadata=step_metadata(
+            connector.name, stats, row_count=sum(counts.values()), status_counts=counts
+        )
+    )
+
+
+@dg.asset(
+    key=["goldsphere", "orders"],
+    deps=[external_order],
+    partitions_def=connector_partitions,
+    group_name="goldsphere_orders",
+    kinds={"postgres"},
+    owners=OWNERS,
+    description="goldsphere orders and order_items mapped from the shop's orders (user by "
+    "billing e-mail, items through external_reference).",
+)
+def orders(
+    context: dg.AssetExecutionContext, database: GoldsphereDatabase, sync: ConnectorSync
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    engine = database.get_engine()
+    session = sync.session(context, engine)
+    connector = session.connector
+    if not connector.sync_orders:
+        session.skip("orders_map", "sync_orders is off for this connector")
+        return _skipped(connector.name, "sync_orders is off for this connector")
+    stats = session.step(
+        "orders_map",
+        lambda: map_pending_orders(
+            engine, connector.id, sync.settings, progress=_progress(context, "order mapping")
+        ),
+    )
+    counts = ExternalRecordRepository(engine, "order").status_counts(connector.id)
+    return dg.MaterializeResult(
+        metadata=step_metadata(
+            connector.name, stats, row_count=counts["mapped"], status_counts=counts
+        )
+    )
+
+
+SYNC_ASSETS = [external_product, products, external_order, orders]
+SOURCE_SPECS = [woocommerce_products, woocommerce_orders]

@@ -1,0 +1,33 @@
+"""A periodic delta sync of every active connector. Ships stopped: admins turn it on."""
+
+import dagster as dg
+
+from goldsphere_pipelines.defs.jobs import sync_connector_job
+from goldsphere_pipelines.defs.resources import TRIGGER_TAG, GoldsphereDatabase
+from goldsphere_pipelines.storage.connectors import ConnectorRepository
+
+DELTA_SYNC_CRON = "0 * * * *"
+
+
+@dg.schedule(
+    job=sync_connector_job,
+    cron_schedule=DELTA_SYNC_CRON,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Every hour: a delta sync (products and orders changed since the last "
+    "watermark) of each active connector.",
+)
+def hourly_delta_sync(
+    context: dg.ScheduleEvaluationContext, database: GoldsphereDatabase
+) -> list[dg.RunRequest] | dg.SkipReason:
+    rows = ConnectorRepository(database.get_engine()).list_with_last_run()
+    active = sorted(record.name for record, _ in rows if record.status != "disabled")
+    if not active:
+        return dg.SkipReason("No active connector.")
+    return [
+        dg.RunRequest(
+            run_key=f"{name}:{context.scheduled_execution_time.isoformat()}",
+            partition_key=name,
+            tags={TRIGGER_TAG: "schedule"},
+        )
+        for name in active
+    ]

@@ -1,0 +1,124 @@
+"""How fast orders map: `python -m goldsphere_pipelines.mapping.benchmark [N]`.
+
+Prints figures; asserts nothing. The payloads are shaped like the documented WooCommerce
+example orders (`woocommerce-examples/orders.json`): two to four line items, shipping,
+tax, billing e-mail, with ids and amounts varied per order so no cache flatters them.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from goldsphere_pipelines.mapping.lookups import OrderLookups
+from goldsphere_pipelines.mapping.normalize import normalize_email
+from goldsphere_pipelines.mapping.orders import map_order
+from goldsphere_pipelines.mapping.rules import compile_rules
+
+N_PRODUCTS = 500
+N_USERS = 2000
+
+
+def example_order(number: int) -> dict[str, Any]:
+    """One order shaped like WooCommerce's documented example, varied by `number`."""
+    lines = []
+    subtotal = Decimal(0)
+    for line in range(2 + number % 3):
+        quantity = 1 + (number + line) % 4
+        unit = Decimal(1000 + (number * 7 + line * 13) % 5000) / 100
+        total = unit * quantity
+        subtotal += total
+        product = (number + line) % N_PRODUCTS
+        lines.append(
+            {
+                "id": number * 10 + line,
+                "name": f"1 oz Gold Coin &ndash; Edition {product}",
+                "product_id": 1000 + product,
+                "variation_id": 0 if line % 2 else 5000 + product,
+                "quantity": quantity,
+                "tax_class": "",
+                "subtotal": f"{total:.2f}",
+                "subtotal_tax": "0.00",
+                "total": f"{total:.2f}",
+                "total_tax": "0.00",
+                "taxes": [],
+                "meta_data": [],
+                "sku": f"SKU-{product}",
+                "price": float(unit),
+            }
+        )
+    tax = (subtotal * Decimal("0.075")).quantize(Decimal("0.01"))
+    return {
+        "id": 100000 + number,
+        "parent_id": 0,
+        "number": str(100000 + number),
+        "status": ("processing", "completed", "on-hold", "pending", "cancelled")[number % 5],
+        "currency": "USD",
+        "date_created_gmt": "2025-03-22T19:28:02",
+        "date_modified_gmt": "2025-03-22T19:28:08",
+        "discount_total": "0.00",
+        "shipping_total": "10.00",
+        "total": f"{subtotal + 10 + tax:.2f}",
+        "total_tax": f"{tax:.2f}",
+        "billing": {"first_name": "John", "email": f"Customer{number % N_USERS}@Example.com "},
+        "payment_method": "bacs",
+        "date_paid_gmt": "2025-03-22T19:28:08" if number % 2 else None,
+        "meta_data": [{"id": 1, "key": "_order_stock_reduced", "value": "yes"}],
+        "line_items": lines,
+        "tax_lines": [],
+        "shipping_lines": [{"id": 1, "method_id": "flat_rate", "total": "10.00"}],
+        "fee_lines": [],
+        "coupon_lines": [],
+        "refunds": [],
+    }
+
+
+def example_lookups() -> OrderLookups:
+    products: dict[str, UUID] = {}
+    for product in range(N_PRODUCTS):
+        products[str(1000 + product)] = uuid4()
+        products[str(5000 + product)] = uuid4()
+    users = {normalize_email(f"customer{n}@example.com"): uuid4() for n in range(N_USERS)}
+    return OrderLookups(users_by_email=users, products_by_external_id=products)
+
+
+def run_mapping_benchmark(n_orders: int = 10_000) -> dict[str, float | int]:
+    """Map `n_orders` example orders; print and return counts and timings."""
+    orders = [example_order(number) for number in range(n_orders)]
+    lookups = example_lookups()
+    started = time.perf_counter()
+    mapping = compile_rules("order")
+    compiled = time.perf_counter()
+    mapped = failed = items = 0
+    for order in orders:
+        result = map_order(order, mapping=mapping, lookups=lookups)
+        if result.order is not None:
+            mapped += 1
+            items += len(result.order.items)
+        else:
+            failed += 1
+    finished = time.perf_counter()
+    seconds = finished - compiled
+    figures: dict[str, float | int] = {
+        "orders": n_orders,
+        "items": items,
+        "mapped": mapped,
+        "failed": failed,
+        "compile_ms": round((compiled - started) * 1000, 2),
+        "seconds": round(seconds, 3),
+        "ms_per_thousand_orders": round(seconds * 1000 / max(n_orders, 1) * 1000, 1),
+        "orders_per_second": round(n_orders / seconds) if seconds else 0,
+    }
+    print(
+        f"mapped {mapped} of {n_orders} orders ({items} items, {failed} failed) in "
+        f"{seconds:.3f} s: {figures['ms_per_thousand_orders']} ms per thousand orders, "
+        f"{figures['orders_per_second']} orders/s"
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    run_mapping_benchmark(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

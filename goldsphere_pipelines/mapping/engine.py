@@ -1,0 +1,263 @@
+"""Evaluating one compiled rule against one payload: read, extract, translate, parse.
+
+The order of the steps is part of the rule language (README, "Rule language"):
+
+1. read every value the source paths find (alternatives in order);
+2. `regex`: keep the values the pattern finds something in, and keep what it found
+   (its first group when it has one);
+3. `map` / `keywords`: translate each value; values neither translates are dropped;
+4. nothing left: the `default` when the rule has one (it may be null: "no value");
+   else, when values were read but none translated, the target's "unknown" error;
+   else a missing-field error when the target is required, or no value;
+5. parse the first value with the target's parser (`sum`: parse and add them all;
+   a list target such as `items` keeps every value).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from goldsphere_pipelines.mapping import errors as codes
+from goldsphere_pipelines.mapping import parsers
+from goldsphere_pipelines.mapping.errors import MappingError, mask_email, shown_value
+from goldsphere_pipelines.mapping.normalize import name_words, normalize_name
+from goldsphere_pipelines.mapping.parsers import Rejected, WeightOptions
+from goldsphere_pipelines.mapping.paths import SourcePath, read_source
+from goldsphere_pipelines.mapping.targets import TargetSpec
+
+# A rule's regex never sees more than this much of a value, so that a pattern an admin
+# wrote cannot spend long on a hostile megabyte string.
+MAX_REGEX_INPUT = 1000
+
+
+class RuleFailure(Exception):
+    """Raised by `CompiledRule.evaluate`; `error` is what the record reports."""
+
+    def __init__(self, error: MappingError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    words: tuple[str, ...]
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """One target's rule, ready to run many thousand times."""
+
+    target: TargetSpec
+    source_text: str
+    paths: tuple[SourcePath, ...]
+    required: bool
+    regex: re.Pattern[str] | None = None
+    mapping: Mapping[str, Any] | None = None
+    keywords: tuple[Keyword, ...] = ()
+    has_default: bool = False
+    default: Any = None
+    sum: bool = False
+    weight_options: WeightOptions = field(default_factory=WeightOptions)
+    entity_type: str = "product"
+
+    @property
+    def translates(self) -> bool:
+        return self.mapping is not None or bool(self.keywords)
+
+    def evaluate(
+        self, payload: Any, *, label: str | None = None, store_unit: str | None = None
+    ) -> Any:
+        """The parsed value, or None when absent and not required.
+
+        Raises `RuleFailure` with the record's error. `label` names the field in errors
+        when it differs from the target (`items[2].quantity`).
+        """
+        label = label or self.target.name
+        read = read_source(self.paths, payload)
+        candidates = read
+        if self.regex is not None:
+            candidates = self._extract(candidates)
+        if self.mapping is not None or self.keywords:
+            candidates = self._translate(candidates)
+        if not candidates:
+            if self.has_default:
+                if self.default is None:
+                    return self._absent(label)
+                candidates = [self.default]
+            elif read and (self.regex is not None or self.mapping is not None or self.keywords):
+                raise self._untranslated(label, read)
+            else:
+                return self._absent(label)
+        if self.target.kind == "objects":
+            return candidates
+        if self.sum:
+            total = Decimal(0)
+            for candidate in candidates:
+                total += self._parse(candidate, label, store_unit)
+            return total
+        return self._parse(candidates[0], label, store_unit)
+
+    def _absent(self, label: str) -> None:
+        if self.required:
+            raise RuleFailure(
+                MappingError(
+                    field=label,
+                    code=codes.MISSING_FIELD,
+                    message=f"{label}: no value at {self._source()}; goldsphere needs one. "
+                    f"Fill it in the shop, or add {self._rule_hint()} with another source "
+                    "or a default.",
+                )
+            )
+        return None
+
+    def _untranslated(self, label: str, read: list[Any]) -> RuleFailure:
+        shown = ", ".join(repr(shown_value(v)) for v in read[:5])
+        if len(read) > 5:
+            shown += f" and {len(read) - 5} more"
+        return RuleFailure(
+            MappingError(
+                field=label,
+                code=self.target.unknown_code,
+                message=f"{label}: no value at {self._source()} is recognised (found "
+                f"{shown}). Add {self._rule_hint()} that maps it.",
+                value=shown_value(read[0]),
+            )
+        )
+
+    def _parse(self, value: Any, label: str, store_unit: str | None) -> Any:
+        try:
+            return parse_value(self.target, value, self.weight_options, store_unit)
+        except Rejected as problem:
+            if self.target.personal:
+                message = f"{label}: the value at {self._source()} {problem.reason}."
+                shown = mask_email(value) if isinstance(value, str) else None
+            else:
+                shown = shown_value(value)
+                message = f"{label}: {shown!r} at {self._source()} {problem.reason}."
+            raise RuleFailure(
+                MappingError(field=label, code=problem.code, message=message, value=shown)
+            ) from None
+
+    def _extract(self, candidates: list[Any]) -> list[Any]:
+        assert self.regex is not None
+        extracted: list[Any] = []
+        for candidate in candidates:
+            if isinstance(candidate, bool) or not isinstance(candidate, str | int):
+                continue
+            text = candidate if isinstance(candidate, str) else parsers.as_text(candidate)
+            found = self.regex.search(text[:MAX_REGEX_INPUT])
+            if found is not None:
+                value = found.group(1) if self.regex.groups else found.group(0)
+                if value:
+                    extracted.append(value)
+        return extracted
+
+    def _translate(self, candidates: list[Any]) -> list[Any]:
+        translated: list[Any] = []
+        for candidate in candidates:
+            if isinstance(candidate, bool):
+                text = "true" if candidate else "false"
+            elif isinstance(candidate, str):
+                text = candidate
+            elif isinstance(candidate, int) and candidate.bit_length() <= parsers.MAX_INT_BITS:
+                text = str(candidate)
+            else:
+                continue
+            if len(text) > MAX_REGEX_INPUT:
+                continue  # no map key or keyword is meant for a text this long
+            if self.mapping is not None:
+                key = normalize_name(text)
+                if key in self.mapping:
+                    translated.append(self.mapping[key])
+                    continue
+            if self.keywords:
+                words = name_words(text)
+                for keyword in self.keywords:
+                    if contains_words(words, keyword.words):
+                        translated.append(keyword.value)
+                        break
+        return translated
+
+    def _source(self) -> str:
+        return f"`{self.source_text}`" if self.source_text.strip() else "(no source)"
+
+    def _rule_hint(self) -> str:
+        article = "an" if self.entity_type == "order" else "a"
+        return f"{article} {self.entity_type} rule for target '{self.target.name}'"
+
+
+def contains_words(words: tuple[str, ...], keyword: tuple[str, ...]) -> bool:
+    """Whether the keyword's words occur in a row, each also in plural (`coin` ~ `coins`)."""
+    size = len(keyword)
+    for start in range(len(words) - size + 1):
+        if all(_same_word(words[start + i], keyword[i]) for i in range(size)):
+            return True
+    return False
+
+
+def _same_word(word: str, keyword: str) -> bool:
+    return word == keyword or (word.startswith(keyword) and word[len(keyword) :] in ("s", "es"))
+
+
+def parse_value(
+    target: TargetSpec, value: Any, weight_options: WeightOptions, store_unit: str | None
+) -> Any:
+    """One raw value as the target's kind; raises `Rejected`."""
+    return _PARSERS[target.kind](target, value, weight_options, store_unit)
+
+
+def _quantity(target: TargetSpec, value: Any) -> Decimal:
+    quantity = parsers.parse_decimal(value)
+    if quantity <= 0:
+        raise Rejected(codes.INVALID_QUANTITY, "is not more than zero")
+    parsers.check_range(quantity, minimum=None, maximum=target.maximum)
+    return quantity
+
+
+def _integer(target: TargetSpec, value: Any) -> int:
+    number = parsers.parse_integer(value)
+    parsers.check_range(number, minimum=target.minimum, maximum=target.maximum)
+    return number
+
+
+def _enum(target: TargetSpec, value: Any) -> str:
+    word = parsers.as_text(value).strip().lower()
+    if target.enum_values is None or word not in target.enum_values:
+        known = ", ".join(sorted(target.enum_values or ()))
+        raise Rejected(target.unknown_code, f"is not one of {known}")
+    return word
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Rejected(codes.INVALID_TYPE, f"is {parsers.describe_type(value)}, expected an object")
+    return value
+
+
+_Parser = Callable[[TargetSpec, Any, WeightOptions, "str | None"], Any]
+_PARSERS: dict[str, _Parser] = {
+    "money": lambda t, v, w, s: parsers.parse_money(v, minimum=t.minimum, maximum=t.maximum),
+    "plain_text": lambda t, v, w, s: parsers.parse_plain_text(v, max_length=t.max_length),
+    "multiline_text": lambda t, v, w, s: parsers.parse_plain_text(
+        v, max_length=t.max_length, multiline=True
+    ),
+    "short_text": lambda t, v, w, s: parsers.parse_short_text(v, max_length=t.max_length),
+    "reference": lambda t, v, w, s: parsers.parse_short_text(v, max_length=t.max_length),
+    "external_id": lambda t, v, w, s: parsers.parse_external_id(v),
+    "url": lambda t, v, w, s: parsers.parse_url(v),
+    "quantity": lambda t, v, w, s: _quantity(t, v),
+    "integer": lambda t, v, w, s: _integer(t, v),
+    "boolean": lambda t, v, w, s: parsers.parse_boolean(v),
+    "enum": lambda t, v, w, s: _enum(t, v),
+    "email": lambda t, v, w, s: parsers.parse_email(v),
+    "currency": lambda t, v, w, s: parsers.parse_currency(v),
+    "datetime": lambda t, v, w, s: parsers.parse_datetime(v),
+    "weight": lambda t, v, w, s: parsers.parse_weight(v, w, store_unit=s),
+    "purity": lambda t, v, w, s: parsers.parse_purity(v),
+    "objects": lambda t, v, w, s: _object(v),
+}

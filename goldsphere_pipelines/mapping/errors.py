@@ -1,0 +1,102 @@
+"""What a mapping reports when a record cannot become a goldsphere entity.
+
+Every problem of a record is reported, not only the first, as a `MappingError`. The
+`code` values below are stable: the pipeline, asset checks and admins may rely on them.
+
+`value` carries the offending value, cut to `MAX_VALUE_LENGTH` characters, so that an
+admin can find the record in the shop. Billing e-mails are personal data that can end
+up in run logs and Dagster metadata, so they are never carried whole: `mask_email`
+keeps the first character and the domain (`j***@example.com`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+MAX_VALUE_LENGTH = 200
+
+MISSING_FIELD = "missing_field"
+INVALID_TYPE = "invalid_type"
+INVALID_ID = "invalid_id"
+INVALID_DECIMAL = "invalid_decimal"
+OUT_OF_RANGE = "out_of_range"
+TOO_LONG = "too_long"
+INVALID_TEXT = "invalid_text"
+INVALID_URL = "invalid_url"
+INVALID_DATETIME = "invalid_datetime"
+INVALID_QUANTITY = "invalid_quantity"
+INVALID_WEIGHT = "invalid_weight"
+INVALID_PURITY = "invalid_purity"
+UNKNOWN_CURRENCY = "unknown_currency"
+UNSUPPORTED_CURRENCY = "unsupported_currency"
+UNKNOWN_STATUS = "unknown_status"
+UNKNOWN_METAL = "unknown_metal"
+UNKNOWN_PRODUCT_TYPE = "unknown_product_type"
+UNKNOWN_PRODUCER = "unknown_producer"
+UNMAPPED_VALUE = "unmapped_value"
+USER_NOT_FOUND = "user_not_found"
+PRODUCT_NOT_FOUND = "product_not_found"
+TOTALS_MISMATCH = "totals_mismatch"
+# A bug in the mapper itself; never expected, and the property tests assert it never occurs.
+INTERNAL_ERROR = "internal_error"
+
+DEPENDENCY_CODES = frozenset({USER_NOT_FOUND, PRODUCT_NOT_FOUND})
+"""Codes that a later sync may resolve without any change in the shop."""
+
+
+class MappingError(BaseModel):
+    """One problem of one record: which goldsphere field, why, and the value at fault."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    code: str
+    message: str
+    value: str | None = None
+
+    @field_validator("field", "message", "value")
+    @classmethod
+    def _storable(cls, text: str | None) -> str | None:
+        """Errors are stored in jsonb and shown in logs: no NUL, no lone surrogate."""
+        return None if text is None else storable_text(text)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """Text PostgreSQL can store: NUL and lone surrogates (from hostile JSON) replaced."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def shown_value(value: Any) -> str | None:
+    """The value as an admin may see it in an error: text, cut to a readable length."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else _compact_repr(value)
+    if len(text) > MAX_VALUE_LENGTH:
+        return text[: MAX_VALUE_LENGTH - 1] + "…"
+    return text
+
+
+def _compact_repr(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{…}" if value else "{}"
+    if isinstance(value, list):
+        return f"[… {len(value)} items]" if value else "[]"
+    if isinstance(value, int) and value.bit_length() > 128:
+        return "(a number of more than 38 digits)"
+    return repr(value)[: MAX_VALUE_LENGTH + 1]
+
+
+def mask_email(email: str) -> str:
+    """`john.doe@example.com` → `j***@example.com`: enough to recognise, not to harvest."""
+    local, at, domain = email.strip().partition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain[:100]}"

@@ -1,0 +1,344 @@
+"""WooCommerce order → goldsphere `orders` + `order_items` rows, or the reasons it cannot be."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from goldsphere_pipelines.mapping import errors as codes
+from goldsphere_pipelines.mapping.engine import CompiledRule, RuleFailure
+from goldsphere_pipelines.mapping.errors import DEPENDENCY_CODES, MappingError, mask_email
+from goldsphere_pipelines.mapping.lookups import OrderLookups
+from goldsphere_pipelines.mapping.normalize import normalize_email
+from goldsphere_pipelines.mapping.paths import MAX_CANDIDATES
+from goldsphere_pipelines.mapping.products import _external_id, _type_error, internal_error
+from goldsphere_pipelines.mapping.rules import CompiledMapping
+
+TOLERANCE = Decimal("0.01")
+UNIT_PRICE_STEP = Decimal("0.0001")
+
+_ORDER_TARGETS = (
+    "user",
+    "type",
+    "order_status",
+    "payment_status",
+    "paid_at",
+    "created_at",
+    "currency",
+    "total",
+    "taxes",
+    "shipping",
+    "fees",
+    "discounts",
+)
+_ITEM_TARGETS = (
+    "item.external_line_id",
+    "item.product_name",
+    "item.quantity",
+    "item.total_price",
+    "item.product_id",
+    "item.variation_id",
+    "item.sku",
+)
+
+
+class MappedOrderItem(BaseModel):
+    """A goldsphere `order_items` row. `unit_price` is `total_price / quantity` to four
+    places (two when exact): WooCommerce's own `price` is a float and is never used."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product_id: UUID
+    product_name: str
+    quantity: Decimal = Field(gt=0)
+    unit_price: Decimal
+    total_price: Decimal
+    external_line_id: str | None
+    external_product_id: str | None
+    external_variation_id: str | None
+    sku: str | None
+
+
+class MappedOrder(BaseModel):
+    """A goldsphere `orders` row with its items and the shop's totals.
+
+    `paid_at` and `created_at` are timezone-aware UTC datetimes. `subtotal` is the sum of
+    the items' `total_price` (as goldsphere computes it); `total` = subtotal + shipping +
+    fees + taxes within a cent (`discounts` are already deducted from item totals).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    external_id: str
+    user_id: UUID
+    type: Literal["buy", "sell"]
+    order_status: Literal[
+        "pending", "confirmed", "processing", "shipped", "delivered", "completed", "cancelled"
+    ]
+    payment_status: Literal["pending", "paid", "failed", "refunded"]
+    paid_at: datetime | None
+    created_at: datetime | None
+    currency: str
+    items: list[MappedOrderItem]
+    subtotal: Decimal
+    taxes: Decimal
+    shipping: Decimal
+    fees: Decimal
+    discounts: Decimal
+    total: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe (decimals, UUIDs and datetimes as text), for `mapped_payload_json`."""
+        return self.model_dump(mode="json")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMappingResult:
+    """`order` when the record maps; `errors` (all of them) when it does not.
+
+    `awaiting_dependency` is True when every error is a missing user or product: nothing
+    is wrong with the order itself, and a later sync may map it.
+    """
+
+    order: MappedOrder | None
+    errors: list[MappingError] = field(default_factory=list)
+
+    @property
+    def awaiting_dependency(self) -> bool:
+        return bool(self.errors) and all(e.code in DEPENDENCY_CODES for e in self.errors)
+
+
+def map_order(
+    payload: Any, *, mapping: CompiledMapping, lookups: OrderLookups
+) -> OrderMappingResult:
+    """Map one WooCommerce order. Never raises."""
+    try:
+        return _map_order(payload, mapping, lookups)
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; tests assert no internal_error
+        return OrderMappingResult(order=None, errors=[internal_error(exc)])
+
+
+def _map_order(payload: Any, mapping: CompiledMapping, lookups: OrderLookups) -> OrderMappingResult:
+    if not isinstance(payload, dict):
+        error = _type_error("payload", payload, "an order object")
+        return OrderMappingResult(order=None, errors=[error])
+    errors: list[MappingError] = []
+    external_id = _external_id(payload.get("id"), "external_id", errors)
+    values: dict[str, Any] = {}
+    for target in _ORDER_TARGETS:
+        rule = mapping.rules.get(target)
+        if rule is not None:
+            try:
+                values[target] = rule.evaluate(payload)
+            except RuleFailure as failure:
+                errors.append(failure.error)
+    user_id = _user(values.get("user"), external_id, lookups, errors)
+    lines = _lines(payload, mapping, lookups, errors)
+    subtotal = _reconcile(values, lines, errors)
+    if errors or user_id is None or lines is None or subtotal is None:
+        return OrderMappingResult(order=None, errors=errors)
+    paid_at = values.get("paid_at")
+    payment_status = values.get("payment_status") or ("paid" if paid_at else "pending")
+    zero = Decimal("0.00")
+    return OrderMappingResult(
+        order=MappedOrder(
+            external_id=external_id or "",
+            user_id=user_id,
+            type=values["type"],
+            order_status=values["order_status"],
+            payment_status=payment_status,
+            paid_at=paid_at,
+            created_at=values.get("created_at"),
+            currency=values["currency"],
+            items=[line.item for line in lines if line.item is not None],
+            subtotal=subtotal,
+            taxes=values.get("taxes") or zero,
+            shipping=values.get("shipping") or zero,
+            fees=values.get("fees") or zero,
+            discounts=values.get("discounts") or zero,
+            total=values["total"],
+        )
+    )
+
+
+def _user(
+    email: Any, external_id: str | None, lookups: OrderLookups, errors: list[MappingError]
+) -> UUID | None:
+    if not isinstance(email, str):
+        return None  # the rule already reported why there is no e-mail
+    user_id = lookups.users_by_email.get(normalize_email(email))
+    if user_id is None:
+        errors.append(
+            MappingError(
+                field="user",
+                code=codes.USER_NOT_FOUND,
+                message=f"user: no goldsphere user has the billing e-mail of order "
+                f"{external_id or '(no id)'} ({mask_email(email)}). Create the user in "
+                "goldsphere or correct the e-mail in the shop; the order is tried again "
+                "on the next sync.",
+                value=mask_email(email),
+            )
+        )
+    return user_id
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One line item as far as it maps: its total counts towards reconciliation even when
+    its product is not found, so that every error of the order is reported at once."""
+
+    total: Decimal | None
+    item: MappedOrderItem | None
+
+
+def _lines(
+    payload: dict[str, Any],
+    mapping: CompiledMapping,
+    lookups: OrderLookups,
+    errors: list[MappingError],
+) -> list[_Line] | None:
+    items_rule = mapping.rules.get("items")
+    if items_rule is None:
+        return None
+    try:
+        raw_items = items_rule.evaluate(payload)
+    except RuleFailure as failure:
+        errors.append(failure.error)
+        return None
+    if raw_items is not None and len(raw_items) >= MAX_CANDIDATES:
+        # Source paths read at most MAX_CANDIDATES values: refuse rather than drop items.
+        errors.append(
+            MappingError(
+                field="items",
+                code=codes.TOO_LONG,
+                message=f"items: the order has {MAX_CANDIDATES} line items or more; "
+                f"goldsphere-pipelines maps orders of at most {MAX_CANDIDATES - 1}.",
+            )
+        )
+        return None
+    rules = [(target[len("item.") :], mapping.rules.get(target)) for target in _ITEM_TARGETS]
+    return [_line(index, raw, rules, lookups, errors) for index, raw in enumerate(raw_items or ())]
+
+
+def _line(
+    index: int,
+    raw: Any,
+    rules: list[tuple[str, CompiledRule | None]],
+    lookups: OrderLookups,
+    errors: list[MappingError],
+) -> _Line:
+    label = f"items[{index}]"
+    if not isinstance(raw, dict):
+        errors.append(_type_error(label, raw, "a line item object"))
+        return _Line(total=None, item=None)
+    values: dict[str, Any] = {}
+    failed = False
+    for name, rule in rules:
+        if rule is None:
+            continue
+        try:
+            values[name] = rule.evaluate(raw, label=f"{label}.{name}")
+        except RuleFailure as failure:
+            errors.append(failure.error)
+            failed = True
+    total: Decimal | None = values.get("total_price")
+    product_id = _product(label, values, lookups, errors)
+    if failed or product_id is None or total is None:
+        return _Line(total=total, item=None)
+    quantity: Decimal = values["quantity"]
+    return _Line(
+        total=total,
+        item=MappedOrderItem(
+            product_id=product_id,
+            product_name=values["product_name"],
+            quantity=quantity,
+            unit_price=_unit_price(total, quantity),
+            total_price=total,
+            external_line_id=values.get("external_line_id"),
+            external_product_id=values.get("product_id"),
+            external_variation_id=values.get("variation_id"),
+            sku=values.get("sku") or None,
+        ),
+    )
+
+
+def _product(
+    label: str, values: dict[str, Any], lookups: OrderLookups, errors: list[MappingError]
+) -> UUID | None:
+    """By variation id first, then product id, then SKU."""
+    variation_id = values.get("variation_id")
+    product_id = values.get("product_id")
+    sku = values.get("sku")
+    by_id = lookups.products_by_external_id
+    found = (
+        (by_id.get(variation_id) if variation_id else None)
+        or (by_id.get(product_id) if product_id else None)
+        or (lookups.products_by_sku.get(sku) if sku else None)
+    )
+    if found is not None:
+        return found
+    line = values.get("external_line_id")
+    name = values.get("product_name")
+    described = f"line item {line or '(no id)'}" + (f" {name!r}" if name else "")
+    if not (variation_id or product_id or sku):
+        errors.append(
+            MappingError(
+                field=f"{label}.product_id",
+                code=codes.MISSING_FIELD,
+                message=f"{label}: {described} names no product, variation or SKU (the product "
+                "was probably deleted from the shop), so it cannot point at a goldsphere product.",
+            )
+        )
+        return None
+    errors.append(
+        MappingError(
+            field=f"{label}.product_id",
+            code=codes.PRODUCT_NOT_FOUND,
+            message=f"{label}: {described} (product {product_id or '-'}, variation "
+            f"{variation_id or '-'}, SKU {sku or '-'}) matches no goldsphere product imported "
+            "from this shop. Products sync before orders: once the product maps, the next "
+            "sync imports this order.",
+            value=variation_id or product_id or sku,
+        )
+    )
+    return None
+
+
+def _unit_price(total: Decimal, quantity: Decimal) -> Decimal:
+    unit = (total / quantity).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_EVEN)
+    cents = unit.quantize(Decimal("0.01"))
+    return cents if cents == unit else unit
+
+
+def _reconcile(
+    values: dict[str, Any], lines: list[_Line] | None, errors: list[MappingError]
+) -> Decimal | None:
+    """The subtotal (sum of item totals), after checking the shop's total against it."""
+    if lines is None or any(line.total is None for line in lines):
+        return None
+    subtotal = sum((line.total for line in lines if line.total is not None), Decimal("0.00"))
+    total = values.get("total")
+    if total is None or any(name not in values for name in ("shipping", "fees", "taxes")):
+        return subtotal  # a part failed to parse and is reported already; no sum to compare
+    shipping = values.get("shipping") or Decimal(0)
+    fees = values.get("fees") or Decimal(0)
+    taxes = values.get("taxes") or Decimal(0)
+    expected = subtotal + shipping + fees + taxes
+    if abs(expected - total) > TOLERANCE:
+        errors.append(
+            MappingError(
+                field="total",
+                code=codes.TOTALS_MISMATCH,
+                message=f"total: the shop's total {total} differs from items {subtotal} + "
+                f"shipping {shipping} + fees {fees} + taxes {taxes} = {expected} by more "
+                "than a cent. Check the order in the shop (a plugin may add amounts that "
+                "the rules do not read).",
+                value=str(total),
+            )
+        )
+    return subtotal

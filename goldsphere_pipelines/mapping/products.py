@@ -1,0 +1,277 @@
+"""WooCommerce product or variation → goldsphere `product` row, or the reasons it cannot be."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from goldsphere_pipelines.mapping import errors as codes
+from goldsphere_pipelines.mapping.engine import RuleFailure
+from goldsphere_pipelines.mapping.errors import MappingError, shown_value
+from goldsphere_pipelines.mapping.lookups import ProductLookups
+from goldsphere_pipelines.mapping.normalize import normalize_name
+from goldsphere_pipelines.mapping.parsers import (
+    Rejected,
+    describe_type,
+    parse_currency,
+    parse_external_id,
+)
+from goldsphere_pipelines.mapping.rules import CompiledMapping
+from goldsphere_pipelines.mapping.variations import inherit
+
+# WooCommerce product types that are containers: a variable product is bought through its
+# variations (WooCommerce reports the cheapest variation's price as the parent's), a
+# grouped product through its children. Neither is itself a goldsphere product.
+CONTAINER_TYPES = frozenset({"variable", "grouped"})
+
+_REFERENCE_TARGETS: tuple[tuple[str, str, str], ...] = (
+    ("product_type", "product_types", codes.UNKNOWN_PRODUCT_TYPE),
+    ("metal", "metals", codes.UNKNOWN_METAL),
+    ("producer", "producers", codes.UNKNOWN_PRODUCER),
+)
+
+
+class MappedProduct(BaseModel):
+    """A goldsphere `product` row as the shop describes it.
+
+    Money is `Decimal` with two places (NUMERIC(12,2)); `weight` has four (NUMERIC(12,4))
+    in `weight_unit`; `purity` is a fraction ≤ 1 with four places, rounded down.
+    `image_url` is "" when the shop has none (goldsphere's column default);
+    `stock_quantity` is None when WooCommerce does not manage the stock.
+    The `*_name` fields record which goldsphere name the shop's values resolved to.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    external_id: str
+    parent_external_id: str | None
+    sku: str | None
+    name: str
+    product_type_id: UUID
+    product_type_name: str
+    metal_id: UUID
+    metal_name: str
+    producer_id: UUID
+    producer_name: str
+    weight: Decimal = Field(gt=0)
+    weight_unit: Literal["grams", "troy_ounces", "kilograms"]
+    purity: Decimal = Field(gt=0, le=1)
+    price: Decimal = Field(ge=0)
+    currency: str
+    year: int | None
+    description: str | None
+    image_url: str
+    in_stock: bool
+    stock_quantity: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe (decimals and UUIDs as text), for `mapped_payload_json`."""
+        return self.model_dump(mode="json")
+
+
+@dataclass(frozen=True, slots=True)
+class ProductMappingResult:
+    """`product` when the record maps; `errors` (all of them) when it does not.
+
+    `sellable` is False for a variable or grouped parent: no product, and no error unless
+    its `id` is broken; the pipeline records it as mapped without a goldsphere product.
+    """
+
+    product: MappedProduct | None
+    errors: list[MappingError] = field(default_factory=list)
+    sellable: bool = True
+
+
+def map_product(
+    payload: Any,
+    *,
+    parent: Any | None = None,
+    store_currency: str,
+    mapping: CompiledMapping,
+    lookups: ProductLookups,
+    store_weight_unit: str | None = None,
+) -> ProductMappingResult:
+    """Map one WooCommerce product, or one variation with its `parent` product's payload.
+
+    `store_weight_unit` is the store's weight unit (WooCommerce's g, kg, oz or lbs) for
+    bare numbers such as the `weight` field; unknown means grams. Never raises.
+    """
+    try:
+        return _map_product(payload, parent, store_currency, mapping, lookups, store_weight_unit)
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; tests assert no internal_error
+        return ProductMappingResult(product=None, errors=[internal_error(exc)])
+
+
+def internal_error(exc: Exception) -> MappingError:
+    return MappingError(
+        field="payload",
+        code=codes.INTERNAL_ERROR,
+        message=f"The mapper failed on this record ({type(exc).__name__}); this is a bug in "
+        "goldsphere-pipelines, please report it with the record's payload.",
+    )
+
+
+def _map_product(
+    payload: Any,
+    parent: Any | None,
+    store_currency: str,
+    mapping: CompiledMapping,
+    lookups: ProductLookups,
+    store_weight_unit: str | None,
+) -> ProductMappingResult:
+    if not isinstance(payload, dict):
+        return _failed(_type_error("payload", payload, "a product object"))
+    if parent is not None and not isinstance(parent, dict):
+        return _failed(_type_error("parent", parent, "the parent product object"))
+    errors: list[MappingError] = []
+    external_id = _external_id(payload.get("id"), "external_id", errors)
+    if parent is not None:
+        parent_external_id = _external_id(parent.get("id"), "parent_external_id", errors)
+        product = inherit(parent, payload)
+    else:
+        parent_external_id = _optional_id(payload.get("parent_id"))
+        product = payload
+        kind = product.get("type")
+        if isinstance(kind, str) and kind in CONTAINER_TYPES:
+            return ProductMappingResult(product=None, errors=errors, sellable=False)
+
+    values: dict[str, Any] = {}
+    for target, rule in mapping.rules.items():
+        try:
+            values[target] = rule.evaluate(product, store_unit=store_weight_unit)
+        except RuleFailure as failure:
+            errors.append(failure.error)
+    resolved = {
+        target: _resolve(target, values.get(target), getattr(lookups, table), code, mapping, errors)
+        for target, table, code in _REFERENCE_TARGETS
+    }
+    currency = _currency(store_currency, errors)
+    if errors:
+        return ProductMappingResult(product=None, errors=errors)
+
+    weight, weight_unit = values["weight"]
+    stock = values.get("stock_quantity")
+    in_stock = values.get("in_stock")
+    return ProductMappingResult(
+        product=MappedProduct(
+            external_id=external_id or "",
+            parent_external_id=parent_external_id,
+            sku=values.get("sku") or None,
+            name=values["name"],
+            product_type_id=resolved["product_type"][0],
+            product_type_name=resolved["product_type"][1],
+            metal_id=resolved["metal"][0],
+            metal_name=resolved["metal"][1],
+            producer_id=resolved["producer"][0],
+            producer_name=resolved["producer"][1],
+            weight=weight,
+            weight_unit=weight_unit,
+            purity=values["purity"],
+            price=values["price"],
+            currency=currency or "",
+            year=values.get("year"),
+            description=values.get("description") or None,
+            image_url=values.get("image_url") or "",
+            in_stock=True if in_stock is None else in_stock,
+            # WooCommerce counts backorders as negative stock; goldsphere has no such thing.
+            stock_quantity=None if stock is None else max(stock, 0),
+        )
+    )
+
+
+def _failed(error: MappingError) -> ProductMappingResult:
+    return ProductMappingResult(product=None, errors=[error])
+
+
+def _type_error(field_name: str, value: Any, expected: str) -> MappingError:
+    return MappingError(
+        field=field_name,
+        code=codes.INVALID_TYPE,
+        message=f"{field_name}: WooCommerce sent {describe_type(value)} where {expected} belongs.",
+        value=shown_value(value) if not isinstance(value, dict | list) else None,
+    )
+
+
+def _external_id(value: Any, field_name: str, errors: list[MappingError]) -> str | None:
+    try:
+        external_id = None if value is None else parse_external_id(value)
+    except Rejected as problem:
+        errors.append(
+            MappingError(
+                field=field_name,
+                code=problem.code,
+                message=f"{field_name}: the record's `id` {problem.reason}.",
+                value=shown_value(value),
+            )
+        )
+        return None
+    if external_id is None:
+        errors.append(
+            MappingError(
+                field=field_name,
+                code=codes.MISSING_FIELD,
+                message=f"{field_name}: the record has no WooCommerce `id`.",
+                value=shown_value(value),
+            )
+        )
+    return external_id
+
+
+def _optional_id(value: Any) -> str | None:
+    try:
+        return parse_external_id(value)
+    except Rejected:
+        return None
+
+
+def _resolve(
+    target: str,
+    name: Any,
+    table: Mapping[str, UUID],
+    code: str,
+    mapping: CompiledMapping,
+    errors: list[MappingError],
+) -> tuple[UUID, str]:
+    """The goldsphere id for a name the rules produced; records an error when unknown."""
+    if not isinstance(name, str):
+        return _NO_ID  # the rule already reported why there is no name
+    found = table.get(normalize_name(name))
+    if found is None:
+        rule = mapping.rule(target)
+        source = rule.source_text if rule is not None else ""
+        errors.append(
+            MappingError(
+                field=target,
+                code=code,
+                message=f"{target}: {name!r} (from `{source}`) is not a goldsphere "
+                f"{target.replace('_', ' ')}. Add it to goldsphere, or add a product rule "
+                f"for target '{target}' that maps it.",
+                value=shown_value(name),
+            )
+        )
+        return _NO_ID
+    return found, name
+
+
+_NO_ID = (UUID(int=0), "")
+
+
+def _currency(store_currency: Any, errors: list[MappingError]) -> str | None:
+    try:
+        return parse_currency(store_currency)
+    except Rejected as problem:
+        errors.append(
+            MappingError(
+                field="currency",
+                code=problem.code,
+                message=f"currency: the store's currency {shown_value(store_currency)!r} "
+                f"{problem.reason}.",
+                value=shown_value(store_currency),
+            )
+        )
+        return None

@@ -1,0 +1,75 @@
+"""One sync per connector at a time, guaranteed by PostgreSQL itself.
+
+A session-level advisory lock lives as long as the connection that took it: if the syncing
+process dies, PostgreSQL drops the connection and the lock with it, so a crash never leaves
+a connector locked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from goldsphere_pipelines.errors import GoldsphereError
+
+# Lock ids live in a namespace of their own (the first key of the two-key form), so they
+# cannot collide with the migration lock or with locks another application takes.
+_SYNC_LOCK_NAMESPACE = 0x6773
+
+
+class SyncAlreadyRunningError(GoldsphereError):
+    code = "sync_already_running"
+
+
+def _lock_key(connector_id: UUID) -> int:
+    # A stable 31-bit key from the UUID; collisions only serialize two connectors' syncs.
+    return int(connector_id.int % (2**31 - 1))
+
+
+@contextmanager
+def connector_sync_lock(engine: Engine, connector_id: UUID, connector_name: str) -> Iterator[None]:
+    """Hold the connector's sync lock for the block, or fail at once if another sync holds it."""
+    conn = engine.connect()
+    try:
+        acquired = conn.execute(
+            sa.text("SELECT pg_try_advisory_lock(:ns, :key)"),
+            {"ns": _SYNC_LOCK_NAMESPACE, "key": _lock_key(connector_id)},
+        ).scalar_one()
+        conn.commit()
+        if not acquired:
+            raise SyncAlreadyRunningError(
+                f"Another sync of connector {connector_name!r} is running. Wait for it to "
+                "finish (see its run in the Dagster UI), then start this one again."
+            )
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(
+                    sa.text("SELECT pg_advisory_unlock(:ns, :key)"),
+                    {"ns": _SYNC_LOCK_NAMESPACE, "key": _lock_key(connector_id)},
+                )
+                conn.commit()
+            except sa.exc.DBAPIError:
+                # The connection is gone (database restarted): the lock went with it.
+                conn.invalidate()
+    finally:
+        conn.close()
+
+
+def is_sync_locked(engine: Engine, connector_id: UUID) -> bool:
+    """True while some session holds the connector's sync lock."""
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                sa.text(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND classid = :ns AND objid = :key AND granted)"
+                ),
+                {"ns": _SYNC_LOCK_NAMESPACE, "key": _lock_key(connector_id)},
+            ).scalar_one()
+        )
