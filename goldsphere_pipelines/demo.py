@@ -134,14 +134,22 @@ def database_counts(engine: Engine, connector_id: Any) -> DemoCounts:
         )
 
 
+STEP_FIELDS = {
+    "products_extract": ("mode", "fetched", "new", "changed", "unchanged", "invalid", "requests"),
+    "products_map": ("mapped", "not_sellable", "failed"),
+    "orders_extract": ("mode", "fetched", "new", "changed", "unchanged", "invalid", "requests"),
+    "orders_map": ("mapped", "failed", "requeued"),
+}
+
+
 def run_summary(run: SyncRun) -> list[str]:
     lines = [f"  run {run.id}: {run.status}" + (f" — {run.error}" if run.error else "")]
-    for step, stats in run.stats.items():
-        if step == "errors" or not isinstance(stats, dict):
+    for step, fields in STEP_FIELDS.items():
+        stats = run.stats.get(step)
+        if not isinstance(stats, dict):
             continue
-        keys = ("mode", "fetched", "new", "changed", "unchanged", "mapped", "failed", "seconds")
-        shown = ", ".join(f"{k}={stats[k]}" for k in keys if k in stats)
-        lines.append(f"    {step:16} {shown}")
+        shown = ", ".join(f"{k}={stats[k]}" for k in fields if k in stats)
+        lines.append(f"    {step:16} {shown}, {stats.get('seconds', 0)} s")
     return lines
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
+from goldsphere_pipelines.cli import sync as _sync  # noqa: F401  (adds test/sync/runs)
+from goldsphere_pipelines.cli.bench import bench
 from goldsphere_pipelines.cli.connectors import connectors
 from goldsphere_pipelines.cli.credentials import credentials
 from goldsphere_pipelines.cli.db import db
 from goldsphere_pipelines.cli.demo import demo
 from goldsphere_pipelines.cli.rules import rules
 from goldsphere_pipelines.cli.sandbox import sandbox
-from goldsphere_pipelines.cli import sync as _sync  # noqa: F401  (adds test/sync/runs)
 
-ALL: list[click.Command] = [db, connectors, credentials, rules, demo, sandbox]
+ALL: list[click.Command] = [db, connectors, credentials, rules, demo, bench, sandbox]

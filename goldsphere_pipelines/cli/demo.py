@@ -60,13 +60,17 @@ def demo(products: int, orders: int, seed: int) -> None:
             )
             instance = instance_for_cli()
             click.echo("4/6 first sync (full) …")
-            first = materialize_connector(DEMO_CONNECTOR, instance=instance, trigger="demo")
+            first = materialize_connector(
+                DEMO_CONNECTOR, instance=instance, trigger="demo", log_level="WARNING"
+            )
             run1 = latest_run(engine)
             for line in run_summary(run1):
                 click.echo(line)
             before = database_counts(engine, connector.id)
             click.echo("5/6 second sync (delta; nothing changed in the store) …")
-            second = materialize_connector(DEMO_CONNECTOR, instance=instance, trigger="demo")
+            second = materialize_connector(
+                DEMO_CONNECTOR, instance=instance, trigger="demo", log_level="WARNING"
+            )
             run2 = latest_run(engine)
             for line in run_summary(run2):
                 click.echo(line)

@@ -91,8 +91,7 @@ def to_raw_record(
             f"The {entity} is {len(canonical):,} bytes of JSON, over the "
             f"{MAX_RECORD_BYTES:,}-byte limit per record; it was not stored.",
         )
-    text = canonical.decode()
-    if "\\u0000" in text:
+    if b"\\u0000" in canonical:
         # PostgreSQL's jsonb cannot hold NUL characters.
         return RecordError(
             entity, external_id, "$", "nul_character", "The payload contains a NUL character."
@@ -100,7 +99,7 @@ def to_raw_record(
     sku = payload.get("sku") if entity == "product" else None
     return RawRecord(
         external_id=external_id,
-        payload_json=text,
+        payload=canonical,
         payload_hash=hashlib.sha256(canonical).hexdigest(),
         date_modified_gmt=parse_gmt(payload.get("date_modified_gmt")),
         parent_external_id=parent_external_id,

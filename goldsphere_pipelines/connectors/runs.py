@@ -34,7 +34,7 @@ class SyncRun(BaseModel):
         return cls(
             id=row.id,
             connector_id=row.connector_id,
-            status=row.status,  # type: ignore[arg-type]
+            status=row.status,
             started_at=row.started_at,
             finished_at=row.finished_at,
             stats=row.stats,

@@ -29,8 +29,19 @@ def dagster_home() -> Path:
     return home
 
 
+_LOCAL_INSTANCE_YAML = """# Local Dagster instance of goldsphere-pipelines (SQLite under this folder).
+# Production uses the repository's dagster.yaml instead (see README).
+telemetry:
+  enabled: false
+"""
+
+
 def instance_for_cli() -> dg.DagsterInstance:
-    os.environ.setdefault("DAGSTER_HOME", str(dagster_home()))
+    home = dagster_home()
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(_LOCAL_INSTANCE_YAML, encoding="utf-8")
+    os.environ.setdefault("DAGSTER_HOME", str(home))
     return dg.DagsterInstance.get()
 
 
@@ -52,6 +63,7 @@ def materialize_connector(
     trigger: str = "cli",
     resources: Mapping[str, Any] | None = None,
     with_checks: bool = True,
+    log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
     """Materialize the selected assets of one connector partition; never raises for a
     failed step (inspect `result.success`)."""
@@ -70,4 +82,5 @@ def materialize_connector(
         partition_key=connector_name,
         raise_on_error=False,
         tags={TRIGGER_TAG: trigger},
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )

@@ -65,10 +65,6 @@ class CompiledRule:
     weight_options: WeightOptions = field(default_factory=WeightOptions)
     entity_type: str = "product"
 
-    @property
-    def translates(self) -> bool:
-        return self.mapping is not None or bool(self.keywords)
-
     def evaluate(
         self, payload: Any, *, label: str | None = None, store_unit: str | None = None
     ) -> Any:

@@ -16,7 +16,7 @@ from goldsphere_pipelines.mapping.errors import DEPENDENCY_CODES, MappingError, 
 from goldsphere_pipelines.mapping.lookups import OrderLookups
 from goldsphere_pipelines.mapping.normalize import normalize_email
 from goldsphere_pipelines.mapping.paths import MAX_CANDIDATES
-from goldsphere_pipelines.mapping.products import _external_id, _type_error, internal_error
+from goldsphere_pipelines.mapping.record_checks import internal_error, record_id, wrong_type
 from goldsphere_pipelines.mapping.rules import CompiledMapping
 
 TOLERANCE = Decimal("0.01")
@@ -125,10 +125,10 @@ def map_order(
 
 def _map_order(payload: Any, mapping: CompiledMapping, lookups: OrderLookups) -> OrderMappingResult:
     if not isinstance(payload, dict):
-        error = _type_error("payload", payload, "an order object")
+        error = wrong_type("payload", payload, "an order object")
         return OrderMappingResult(order=None, errors=[error])
     errors: list[MappingError] = []
-    external_id = _external_id(payload.get("id"), "external_id", errors)
+    external_id = record_id(payload.get("id"), "external_id", errors)
     values: dict[str, Any] = {}
     for target in _ORDER_TARGETS:
         rule = mapping.rules.get(target)
@@ -234,7 +234,7 @@ def _line(
 ) -> _Line:
     label = f"items[{index}]"
     if not isinstance(raw, dict):
-        errors.append(_type_error(label, raw, "a line item object"))
+        errors.append(wrong_type(label, raw, "a line item object"))
         return _Line(total=None, item=None)
     values: dict[str, Any] = {}
     failed = False

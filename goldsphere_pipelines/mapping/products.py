@@ -17,10 +17,10 @@ from goldsphere_pipelines.mapping.lookups import ProductLookups
 from goldsphere_pipelines.mapping.normalize import normalize_name
 from goldsphere_pipelines.mapping.parsers import (
     Rejected,
-    describe_type,
     parse_currency,
     parse_external_id,
 )
+from goldsphere_pipelines.mapping.record_checks import internal_error, record_id, wrong_type
 from goldsphere_pipelines.mapping.rules import CompiledMapping
 from goldsphere_pipelines.mapping.variations import inherit
 
@@ -107,15 +107,6 @@ def map_product(
         return ProductMappingResult(product=None, errors=[internal_error(exc)])
 
 
-def internal_error(exc: Exception) -> MappingError:
-    return MappingError(
-        field="payload",
-        code=codes.INTERNAL_ERROR,
-        message=f"The mapper failed on this record ({type(exc).__name__}); this is a bug in "
-        "goldsphere-pipelines, please report it with the record's payload.",
-    )
-
-
 def _map_product(
     payload: Any,
     parent: Any | None,
@@ -125,13 +116,13 @@ def _map_product(
     store_weight_unit: str | None,
 ) -> ProductMappingResult:
     if not isinstance(payload, dict):
-        return _failed(_type_error("payload", payload, "a product object"))
+        return _failed(wrong_type("payload", payload, "a product object"))
     if parent is not None and not isinstance(parent, dict):
-        return _failed(_type_error("parent", parent, "the parent product object"))
+        return _failed(wrong_type("parent", parent, "the parent product object"))
     errors: list[MappingError] = []
-    external_id = _external_id(payload.get("id"), "external_id", errors)
+    external_id = record_id(payload.get("id"), "external_id", errors)
     if parent is not None:
-        parent_external_id = _external_id(parent.get("id"), "parent_external_id", errors)
+        parent_external_id = record_id(parent.get("id"), "parent_external_id", errors)
         product = inherit(parent, payload)
     else:
         parent_external_id = _optional_id(payload.get("parent_id"))
@@ -186,40 +177,6 @@ def _map_product(
 
 def _failed(error: MappingError) -> ProductMappingResult:
     return ProductMappingResult(product=None, errors=[error])
-
-
-def _type_error(field_name: str, value: Any, expected: str) -> MappingError:
-    return MappingError(
-        field=field_name,
-        code=codes.INVALID_TYPE,
-        message=f"{field_name}: WooCommerce sent {describe_type(value)} where {expected} belongs.",
-        value=shown_value(value) if not isinstance(value, dict | list) else None,
-    )
-
-
-def _external_id(value: Any, field_name: str, errors: list[MappingError]) -> str | None:
-    try:
-        external_id = None if value is None else parse_external_id(value)
-    except Rejected as problem:
-        errors.append(
-            MappingError(
-                field=field_name,
-                code=problem.code,
-                message=f"{field_name}: the record's `id` {problem.reason}.",
-                value=shown_value(value),
-            )
-        )
-        return None
-    if external_id is None:
-        errors.append(
-            MappingError(
-                field=field_name,
-                code=codes.MISSING_FIELD,
-                message=f"{field_name}: the record has no WooCommerce `id`.",
-                value=shown_value(value),
-            )
-        )
-    return external_id
 
 
 def _optional_id(value: Any) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import lru_cache
 from datetime import UTC, datetime
 
 PRODUCTS_START = int(datetime(2020, 1, 6, tzinfo=UTC).timestamp())
@@ -20,9 +21,17 @@ _REST_DATE = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
+def _day(days: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(days * 86400))
+
+
 def iso(epoch: int) -> str:
     """`2024-03-01T12:00:05`: how WooCommerce writes dates (no offset, no fraction)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch))
+    days, seconds = divmod(int(epoch), 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_day(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}"
 
 
 def parse_rest_date(text: str, *, assume_offset_minutes: int) -> float | None:

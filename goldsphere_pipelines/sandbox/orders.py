@@ -103,7 +103,8 @@ class OrderBook:
     deleted: set[int] = field(default_factory=set)
     next_id: int = 0
     json_cache: dict[int, tuple[tuple[int, int, int], bytes]] = field(default_factory=dict)
-    base_prices: dict[tuple[int, int], int] = field(default_factory=dict)
+    line_templates: dict[tuple[int, int], _LineTemplate] = field(default_factory=dict)
+    """What an order line of (product, variation) says, whatever the order: computed once."""
 
     @classmethod
     def generate(cls, config: SandboxConfig, catalogue: Catalogue) -> OrderBook:
@@ -217,6 +218,26 @@ class OrderBook:
                 self.payload_json(index)
 
 
+_LineTemplate = tuple[int, int, str, str, tuple[dict[str, Any], ...]]
+"""Base price (cents, before revisions), variation id, name, SKU, item meta."""
+
+
+def _line_template(spec: ProductSpec, variation: int) -> _LineTemplate:
+    price = current_price_cents(spec, variation, include_revision=False)
+    if variation < 0:
+        return price, 0, spec.name, spec.sku, ()
+    option = spec.options[variation]
+    key = f"pa_{(spec.axis or 'option').lower()}"
+    meta = ({"id": 0, "key": key, "value": variation_option_slug(option)},)
+    return (
+        price,
+        spec.variation_ids[variation],
+        f"{spec.name} - {option}",
+        variation_sku(spec, variation),
+        meta,
+    )
+
+
 def _price_factor(epoch: int) -> Decimal:
     """Spot prices rose over the generated period: older orders were cheaper."""
     span = dates.DATA_END - dates.ORDERS_START
@@ -275,25 +296,13 @@ class _OrderRenderer:
     def _line_for(
         self, spec: ProductSpec, variation: int, quantity: int, factor: Decimal, fx: Decimal
     ) -> _Line:
-        memo = self.book.base_prices
-        price = memo.get((spec.id, variation))
-        if price is None:
-            price = memo[(spec.id, variation)] = current_price_cents(
-                spec, variation, include_revision=False
-            )
+        template = self.book.line_templates.get((spec.id, variation))
+        if template is None:
+            template = _line_template(spec, variation)
+            self.book.line_templates[(spec.id, variation)] = template
+        price, variation_id, name, sku, meta = template
         unit = int(price * factor * fx)
-        name = spec.name
-        variation_id = 0
-        sku = spec.sku
-        meta: list[dict[str, Any]] = []
-        if variation >= 0:
-            option = spec.options[variation]
-            variation_id = spec.variation_ids[variation]
-            name = f"{spec.name} - {option}"
-            sku = variation_sku(spec, variation)
-            key = f"pa_{(spec.axis or 'option').lower()}"
-            meta = [{"id": 0, "key": key, "value": variation_option_slug(option)}]
-        return _Line(spec.id, variation_id, name, sku, quantity, unit, meta)
+        return _Line(spec.id, variation_id, name, sku, quantity, unit, [dict(m) for m in meta])
 
     def _generated_lines(self, flaw: str | None, factor: Decimal, fx: Decimal) -> list[_Line]:
         rng = self.rng

@@ -8,13 +8,14 @@ The connector holds the per-connector sync lock while it writes, and every refer
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -145,35 +146,36 @@ class GoldsphereRepository:
         if not products:
             return {}
         ids = _resolve_ids(conn, source, "product", [p.external_id for p in products])
-        params = {
-            "ids": [ids[p.external_id][0] for p in products],
-            "names": [p.name for p in products],
-            "types": [p.product_type_id for p in products],
-            "metals": [p.metal_id for p in products],
-            "producers": [p.producer_id for p in products],
-            "weights": [p.weight for p in products],
-            "units": [p.weight_unit for p in products],
-            "purities": [p.purity for p in products],
-            "prices": [p.price for p in products],
-            "currencies": [p.currency for p in products],
-            "years": [p.year for p in products],
-            "descriptions": [p.description for p in products],
-            "images": [p.image_url for p in products],
-            "in_stock": [p.in_stock for p in products],
-            "quantities": [p.stock_quantity for p in products],
-        }
+        rows = [
+            {
+                "id": ids[p.external_id][0],
+                "name": p.name,
+                "producttypeid": p.product_type_id,
+                "metalid": p.metal_id,
+                "producerid": p.producer_id,
+                "weight": p.weight,
+                "weightunit": p.weight_unit,
+                "purity": p.purity,
+                "price": p.price,
+                "currency": p.currency,
+                "year": p.year,
+                "description": p.description,
+                "imageurl": p.image_url,
+                "instock": p.in_stock,
+                "stockquantity": p.stock_quantity,
+            }
+            for p in products
+        ]
         conn.execute(
             sa.text(
                 "INSERT INTO product (id, name, producttypeid, metalid, producerid, weight, "
                 "weightunit, purity, price, currency, year, description, imageurl, instock, "
                 "stockquantity) "
-                "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:names AS text[]), "
-                "CAST(:types AS uuid[]), CAST(:metals AS uuid[]), CAST(:producers AS uuid[]), "
-                "CAST(:weights AS numeric[]), CAST(:units AS unitofmeasure[]), "
-                "CAST(:purities AS numeric[]), CAST(:prices AS numeric[]), "
-                "CAST(:currencies AS text[]), CAST(:years AS integer[]), "
-                "CAST(:descriptions AS text[]), CAST(:images AS text[]), "
-                "CAST(:in_stock AS boolean[]), CAST(:quantities AS integer[])) "
+                "SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id uuid, "
+                "name text, producttypeid uuid, metalid uuid, producerid uuid, weight numeric, "
+                "weightunit unitofmeasure, purity numeric, price numeric, currency text, "
+                "year integer, description text, imageurl text, instock boolean, "
+                "stockquantity integer) "
                 "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
                 "producttypeid = EXCLUDED.producttypeid, metalid = EXCLUDED.metalid, "
                 "producerid = EXCLUDED.producerid, weight = EXCLUDED.weight, "
@@ -183,7 +185,7 @@ class GoldsphereRepository:
                 "instock = EXCLUDED.instock, stockquantity = EXCLUDED.stockquantity, "
                 "updatedat = now()"
             ),
-            params,
+            {"batch": _document(rows)},
         )
         _insert_new_references(conn, source, "product", ids)
         return {external_id: internal for external_id, (internal, _) in ids.items()}
@@ -200,56 +202,80 @@ class GoldsphereRepository:
             sa.text(
                 "INSERT INTO orders (id, userid, type, orderstatus, payment_status, paid_at, "
                 "createdat, updatedat) "
-                "SELECT u.id, u.userid, u.type, u.status, u.payment_status, u.paid_at, "
-                "COALESCE(u.created_at, now()), now() "
-                "FROM unnest(CAST(:ids AS uuid[]), CAST(:users AS uuid[]), CAST(:types AS text[]), "
-                "CAST(:statuses AS orderstatus[]), CAST(:payment AS text[]), "
-                "CAST(:paid AS timestamp[]), CAST(:created AS timestamp[])) "
-                "AS u(id, userid, type, status, payment_status, paid_at, created_at) "
+                "SELECT x.id, x.userid, x.type, x.orderstatus, x.payment_status, x.paid_at, "
+                "COALESCE(x.createdat, now()), now() "
+                "FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id uuid, userid uuid, "
+                "type text, orderstatus orderstatus, payment_status text, paid_at timestamp, "
+                "createdat timestamp) "
                 "ON CONFLICT (id) DO UPDATE SET userid = EXCLUDED.userid, type = EXCLUDED.type, "
                 "orderstatus = EXCLUDED.orderstatus, payment_status = EXCLUDED.payment_status, "
                 "paid_at = EXCLUDED.paid_at, updatedat = now()"
             ),
             {
-                "ids": order_ids,
-                "users": [o.user_id for o in orders],
-                "types": [o.type for o in orders],
-                "statuses": [o.order_status for o in orders],
-                "payment": [o.payment_status for o in orders],
-                "paid": [o.paid_at for o in orders],
-                "created": [o.created_at for o in orders],
+                "batch": _document(
+                    [
+                        {
+                            "id": order_id,
+                            "userid": o.user_id,
+                            "type": o.type,
+                            "orderstatus": o.order_status,
+                            "payment_status": o.payment_status,
+                            "paid_at": _utc_naive(o.paid_at),
+                            "createdat": _utc_naive(o.created_at),
+                        }
+                        for order_id, o in zip(order_ids, orders, strict=True)
+                    ]
+                )
             },
         )
+        # Items are replaced as a whole: a shop edit can add, drop or reorder lines.
         conn.execute(
             sa.text("DELETE FROM order_items WHERE orderid = ANY(CAST(:ids AS uuid[]))"),
             {"ids": order_ids},
         )
-        item_orders: list[UUID] = []
-        items: list[OrderItemRow] = []
-        for order_id, order in zip(order_ids, orders, strict=True):
-            for item in order.items:
-                item_orders.append(order_id)
-                items.append(item)
+        items = [
+            {
+                "orderid": order_id,
+                "productid": i.product_id,
+                "productname": i.product_name,
+                "quantity": i.quantity,
+                "unitprice": i.unit_price,
+                "totalprice": i.total_price,
+            }
+            for order_id, o in zip(order_ids, orders, strict=True)
+            for i in o.items
+        ]
         if items:
             conn.execute(
                 sa.text(
                     "INSERT INTO order_items (orderid, productid, productname, quantity, "
                     "unitprice, totalprice) "
-                    "SELECT * FROM unnest(CAST(:orders AS uuid[]), CAST(:products AS uuid[]), "
-                    "CAST(:names AS text[]), CAST(:quantities AS numeric[]), "
-                    "CAST(:units AS numeric[]), CAST(:totals AS numeric[]))"
+                    "SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(orderid uuid, "
+                    "productid uuid, productname text, quantity numeric, unitprice numeric, "
+                    "totalprice numeric)"
                 ),
-                {
-                    "orders": item_orders,
-                    "products": [i.product_id for i in items],
-                    "names": [i.product_name for i in items],
-                    "quantities": [i.quantity for i in items],
-                    "units": [i.unit_price for i in items],
-                    "totals": [i.total_price for i in items],
-                },
+                {"batch": _document(items)},
             )
         _insert_new_references(conn, source, "order", ids)
         return {external_id: internal for external_id, (internal, _) in ids.items()}
+
+
+def _document(rows: Sequence[Mapping[str, object]]) -> str:
+    """A batch as one JSON array (Decimals as strings: exact, never through float)."""
+    return orjson.dumps(rows, default=_json_default).decode()
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to the database")
+
+
+def _utc_naive(value: datetime | None) -> datetime | None:
+    """`timestamp` columns hold UTC without an offset."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _resolve_ids(

@@ -126,7 +126,6 @@ class WooCommerceClient:
                 credentials.consumer_secret.get_secret_value(),
             ]
         )
-        self._redact = redactor
         self._fetcher = Fetcher(
             auth=build_auth(self.auth_mode, credentials, oauth_signature_in=oauth_signature_in),
             auth_mode=self.auth_mode,

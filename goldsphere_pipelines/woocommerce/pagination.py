@@ -140,8 +140,8 @@ class _Scan:
                 pending.append((next_offset, future))
                 next_offset += self._stride
             if not pending:
-                # The last window read was not the end, so the next offset is always due;
-                # reaching here means the store's total fell below it: read it anyway.
+                # The total says there is nothing left, but the last window did not end
+                # short (it was exactly full, or a re-read restarted low): read on.
                 pending.append((next_offset, None))
                 next_offset += self._stride
             offset, future = pending.popleft()

@@ -157,7 +157,7 @@ def test_records_without_a_usable_id_are_passed_on_for_validation() -> None:
     odd: list[Any] = [{"id": 1}, {"name": "no id"}, "not an object", {"id": True}, {"id": 2}]
 
     def fetch(offset: int) -> Window:
-        return Window(offset, odd if offset == 0 else [], total=5, total_pages=1)
+        return Window(offset, odd[offset : offset + PER_PAGE], total=5, total_pages=1)
 
     pages = list(scan(fetch, per_page=PER_PAGE, workers=1))
     assert [r for p in pages for r in p.records] == odd

@@ -1,0 +1,69 @@
+"""The admin API application: `create_app()` wires settings, services and routes.
+
+Thin by design: each endpoint calls the same `connectors/` services as the CLI, and a
+sync is launched in Dagster (`DagsterLauncher`), never run inside this process.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from goldsphere_pipelines import __version__
+from goldsphere_pipelines.admin_api.body_limit import BodySizeLimit
+from goldsphere_pipelines.admin_api.context import ApiContext
+from goldsphere_pipelines.admin_api.dagster_launcher import DagsterLauncher
+from goldsphere_pipelines.admin_api.errors import install_error_handlers
+from goldsphere_pipelines.admin_api.routes import connectors, rules, syncs
+from goldsphere_pipelines.admin_api.settings import load_settings
+from goldsphere_pipelines.storage.credentials import load_cipher
+from goldsphere_pipelines.storage.engine import default_engine
+
+DESCRIPTION = """\
+Connectivity for goldsphere admins: WooCommerce connectors, their encrypted credentials,
+Test Connection, Run Sync Now (a Dagster run) and the sync history.
+
+Every endpoint needs a goldsphere admin's bearer token. Errors are
+`{"error": {"code": ..., "message": ...}}`. Consumer keys and secrets are accepted,
+stored encrypted, and never returned.
+"""
+
+
+def create_app(
+    engine: Engine | None = None,
+    *,
+    dagster_url: str | None = None,
+    jwt_secret: str | None = None,
+    max_body_bytes: int | None = None,
+) -> FastAPI:
+    """The admin API on `engine` (default: the configured goldsphere database).
+
+    Settings not given come from the environment (`JWT_SECRET`, `GOLDSPHERE_DAGSTER_URL`,
+    `GOLDSPHERE_ADMIN_API_MAX_BODY_BYTES`); the credentials key is loaded now, so a
+    missing `JWT_SECRET` or key fails here with a message naming the setting.
+    """
+    settings = load_settings(
+        jwt_secret=jwt_secret, dagster_url=dagster_url, max_body_bytes=max_body_bytes
+    )
+    context = ApiContext(
+        engine=engine if engine is not None else default_engine(),
+        cipher=load_cipher(),
+        launcher=DagsterLauncher(settings.dagster_url),
+        settings=settings,
+    )
+    app = FastAPI(
+        title="goldsphere admin API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/admin/openapi.json",
+        docs_url="/admin/docs",
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(connectors.router)
+    app.include_router(syncs.router)
+    app.include_router(rules.router)
+    return app

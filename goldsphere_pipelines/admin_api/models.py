@@ -1,0 +1,146 @@
+"""The admin API's own request and response shapes (camelCase on the wire).
+
+Connector bodies are the services' `ConnectorCreate` / `ConnectorUpdate` and answers are
+`ConnectorSummary`; the shapes here cover what only the API has: lists, pages, the
+connection test, sync launches and mapping rules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from goldsphere_pipelines.connectors.models import ConnectorSummary
+from goldsphere_pipelines.connectors.runs import SyncRun
+from goldsphere_pipelines.connectors.store_client import ConnectionCheck
+from goldsphere_pipelines.mapping.rules import RuleSpec
+from goldsphere_pipelines.storage.mapping_rules import StoredMappingRule
+
+MAX_RUNS_PAGE = 100
+MAX_OFFSET = 1_000_000
+
+
+class _ApiModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        frozen=True,
+    )
+
+
+class _ApiInput(_ApiModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConnectorList(_ApiModel):
+    items: list[ConnectorSummary]
+
+
+class ConnectionTestResponse(_ApiModel):
+    """Test Connection's answer; `success` false comes with what to fix in `message`."""
+
+    success: bool
+    message: str
+    woocommerce_version: str | None = None
+    currency: str | None = None
+    supports_modified_filters: bool | None = None
+
+    @classmethod
+    def from_check(cls, check: ConnectionCheck) -> ConnectionTestResponse:
+        return cls(
+            success=check.success,
+            message=check.message,
+            woocommerce_version=check.woocommerce_version,
+            currency=check.currency,
+            supports_modified_filters=check.supports_modified_filters,
+        )
+
+
+class SyncRequest(_ApiInput):
+    """What to sync; both by default. Products always run before orders."""
+
+    sync_products: bool = True
+    sync_orders: bool = True
+
+    @model_validator(mode="after")
+    def _something_to_sync(self) -> SyncRequest:
+        if not (self.sync_products or self.sync_orders):
+            raise ValueError("choose syncProducts, syncOrders or both")
+        return self
+
+
+class SyncLaunched(_ApiModel):
+    run_id: str
+    """The Dagster run id."""
+    status: str
+    """Dagster's run status right after the launch (QUEUED, STARTING, ...) or UNKNOWN."""
+    run_url: str
+    """The run in the Dagster UI."""
+
+
+class SyncRunView(SyncRun):
+    """One sync run (external_sync_run) with the link to its Dagster run."""
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    dagster_run_url: str | None = None
+
+
+class SyncRunPage(_ApiModel):
+    items: list[SyncRunView]
+    """Newest first."""
+    total: int
+    limit: int
+    offset: int
+
+
+class RuleCreateRequest(_ApiInput):
+    """One mapping rule; `transform` uses the rule language of the README."""
+
+    entity_type: Literal["product", "order"]
+    source_field: str = Field(max_length=500)
+    target_field: str = Field(max_length=100)
+    transform: dict[str, Any] = Field(default_factory=dict)
+
+    def spec(self) -> RuleSpec:
+        return RuleSpec(
+            entity_type=self.entity_type,
+            source_field=self.source_field,
+            target_field=self.target_field,
+            transform=dict(self.transform),
+        )
+
+
+class RuleView(_ApiModel):
+    id: UUID
+    connector_id: UUID
+    entity_type: Literal["product", "order"]
+    source_field: str
+    target_field: str
+    transform: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_stored(cls, rule: StoredMappingRule) -> RuleView:
+        return cls(
+            id=rule.id,
+            connector_id=rule.connector_id,
+            entity_type=rule.entity_type,
+            source_field=rule.source_field,
+            target_field=rule.target_field,
+            transform=rule.transform,
+            created_at=rule.created_at,
+            updated_at=rule.updated_at,
+        )
+
+
+class RuleList(_ApiModel):
+    items: list[RuleView]
+    """Oldest first; targets without a rule here follow the default template."""

@@ -1,0 +1,1 @@
+"""The admin API's endpoints, one router per part of the Connectivity section."""

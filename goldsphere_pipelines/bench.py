@@ -1,0 +1,231 @@
+"""`goldsphere bench`: the real pipeline against a sandbox store in its own process.
+
+Three phases on a fresh database — a full sync, a re-sync with nothing changed, and a delta
+after 1 % of the products and orders changed — each measured for wall time, records per
+second, HTTP requests, retries, rows written, peak resident memory of this (the syncing)
+process, and the lower bound that the store's latency sets: requests × latency ÷ concurrency.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import dagster as dg
+import psutil
+import sqlalchemy as sa
+from pydantic import BaseModel, Field, SecretStr
+from sqlalchemy.engine import make_url
+
+from goldsphere_pipelines import settings
+from goldsphere_pipelines.connectors.configuration import add_connector
+from goldsphere_pipelines.connectors.models import ConnectorCreate
+from goldsphere_pipelines.connectors.runs import list_runs
+from goldsphere_pipelines.demo import seed_customers
+from goldsphere_pipelines.sandbox import SandboxConfig, run_sandbox_process
+from goldsphere_pipelines.storage import engine as engine_module
+from goldsphere_pipelines.storage.credentials import generate_key, load_cipher
+from goldsphere_pipelines.storage.embedded import ensure_embedded_database
+from goldsphere_pipelines.storage.engine import create_engine, normalize_database_url
+from goldsphere_pipelines.storage.migrations import migrate
+
+BENCH_CONNECTOR = "bench-shop"
+STEPS = ("products_extract", "products_map", "orders_extract", "orders_map")
+
+
+class BenchOptions(BaseModel):
+    products: int = Field(1000, ge=1)
+    variable_share: float = Field(0.1, ge=0, le=1)
+    variations_per_product: int = Field(5, ge=1, le=50)
+    orders: int = Field(10_000, ge=0)
+    latency_ms: float = Field(20.0, ge=0)
+    concurrency: int = Field(8, ge=1, le=32)
+    change_share: float = Field(0.01, gt=0, le=1)
+    seed: int = 7
+    keep_database: bool = False
+
+
+class PeakMemory:
+    """Samples this process's resident memory in a thread; `peak_mb` since `reset`."""
+
+    def __init__(self, interval_s: float = 0.02) -> None:
+        self._process = psutil.Process()
+        self._interval = interval_s
+        self._peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._peak = max(self._peak, self._process.memory_info().rss)
+            time.sleep(self._interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def reset(self) -> None:
+        self._peak = self._process.memory_info().rss
+
+    @property
+    def peak_mb(self) -> float:
+        return round(max(self._peak, self._process.memory_info().rss) / 2**20, 1)
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new database beside the configured one (or in the embedded server), dropped after."""
+    configured = os.environ.get(settings.DATABASE_URL_ENV, "").strip()
+    if configured:
+        admin_url = make_url(normalize_database_url(configured)).set(database="postgres")
+    else:
+        admin_url = make_url(
+            ensure_embedded_database(settings.goldsphere_home(), database="postgres")
+        )
+    name = f"goldsphere_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _phase_figures(
+    run_stats: dict[str, Any],
+    wall_s: float,
+    requests: int,
+    peak_mb: float,
+    options: BenchOptions,
+) -> dict[str, Any]:
+    steps = {s: run_stats.get(s, {}) for s in STEPS}
+    records = steps["products_extract"].get("fetched", 0) + steps["orders_extract"].get(
+        "fetched", 0
+    )
+    written = sum(
+        steps[s].get(k, 0) for s in ("products_extract", "orders_extract") for k in ("new", "changed")
+    ) + sum(steps[s].get("mapped", 0) for s in ("products_map", "orders_map"))
+    extract_s = steps["products_extract"].get("seconds", 0.0) + steps["orders_extract"].get(
+        "seconds", 0.0
+    )
+    bound = requests * options.latency_ms / 1000 / options.concurrency
+    return {
+        "wall_seconds": round(wall_s, 2),
+        "records": records,
+        "records_per_second": round(records / wall_s, 1) if wall_s else None,
+        "http_requests": requests,
+        "retries": sum(steps[s].get("retries", 0) for s in ("products_extract", "orders_extract")),
+        "rows_written": written,
+        "peak_rss_mb": peak_mb,
+        "extract_seconds": round(extract_s, 2),
+        "extract_lower_bound_seconds": round(bound, 2),
+        "extract_vs_lower_bound": round(extract_s / bound, 2) if bound else None,
+        "steps": {s: {k: v for k, v in steps[s].items() if k != "errors"} for s in STEPS},
+    }
+
+
+def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
+    """Run the three phases; return one JSON-ready dict of figures."""
+    from goldsphere_pipelines.defs.resources import (
+        ConnectorSync,
+        GoldsphereDatabase,
+        WooCommerceResource,
+    )
+    from goldsphere_pipelines.defs.run_sync import materialize_connector
+
+    say = echo or (lambda _msg: None)
+    config = SandboxConfig(
+        products=options.products,
+        variable_share=options.variable_share,
+        variations_per_product=options.variations_per_product,
+        orders=options.orders,
+        customers=max(50, options.orders // 20),
+        seed=options.seed,
+        latency_ms=options.latency_ms,
+    )
+    result: dict[str, Any] = {"options": options.model_dump(), "phases": {}}
+    saved_env = {k: os.environ.get(k) for k in (settings.DATABASE_URL_ENV, "GOLDSPHERE_CREDENTIALS_KEY")}
+    with fresh_database() as url, PeakMemory() as memory:
+        say("starting the sandbox store in its own process …")
+        with run_sandbox_process(config) as shop:
+            os.environ[settings.DATABASE_URL_ENV] = url
+            os.environ.setdefault("GOLDSPHERE_CREDENTIALS_KEY", generate_key())
+            engine_module._engine_for.cache_clear()
+            engine = create_engine(url)
+            try:
+                migrate(engine, with_core_schema=True)
+                seed_customers(engine, shop.customer_emails())
+                add_connector(
+                    engine,
+                    load_cipher(),
+                    ConnectorCreate(
+                        name=BENCH_CONNECTOR,
+                        base_url=shop.base_url,
+                        consumer_key=SecretStr(shop.consumer_key),
+                        consumer_secret=SecretStr(shop.consumer_secret),
+                    ),
+                )
+                resources = {
+                    "database": GoldsphereDatabase(),
+                    "woocommerce": WooCommerceResource(concurrency=options.concurrency),
+                    "sync": ConnectorSync(),
+                }
+                instance = dg.DagsterInstance.ephemeral()
+                rng = random.Random(options.seed)
+
+                def phase(name: str) -> None:
+                    shop.reset_stats()
+                    memory.reset()
+                    say(f"phase {name} …")
+                    started = time.perf_counter()
+                    outcome = materialize_connector(
+                        BENCH_CONNECTOR,
+                        instance=instance,
+                        trigger="bench",
+                        resources=resources,
+                        with_checks=False,
+                        log_level="WARNING",
+                    )
+                    wall = time.perf_counter() - started
+                    run = list_runs(engine, BENCH_CONNECTOR, limit=1)[0]
+                    figures = _phase_figures(
+                        run.stats, wall, shop.stats().requests, memory.peak_mb, options
+                    )
+                    figures["success"] = outcome.success and run.status == "success"
+                    result["phases"][name] = figures
+                    say(
+                        f"  {figures['wall_seconds']} s, {figures['http_requests']} requests, "
+                        f"peak {figures['peak_rss_mb']} MB"
+                    )
+
+                phase("full_sync")
+                phase("resync_no_change")
+                products = shop.ids("products")
+                orders = shop.ids("orders")
+                for pid in rng.sample(products, max(1, int(len(products) * options.change_share))):
+                    shop.mutate("modify_product", id=pid)
+                for oid in rng.sample(orders, max(1, int(len(orders) * options.change_share))):
+                    shop.mutate("modify_order", id=oid)
+                phase("delta_1pct_changed")
+            finally:
+                engine.dispose()
+                engine_module._engine_for.cache_clear()
+                for key, value in saved_env.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+    return result

@@ -1,0 +1,39 @@
+"""`goldsphere bench`: figures anyone can reproduce (README, "Performance")."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("bench")
+@click.option("--products", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--variable-share", default=0.1, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--orders", default=10_000, show_default=True, type=click.IntRange(0))
+@click.option("--latency-ms", default=20.0, show_default=True, type=click.FloatRange(0))
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 32))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
+def bench(
+    products: int,
+    variable_share: float,
+    orders: int,
+    latency_ms: float,
+    concurrency: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Full sync, re-sync and 1 % delta of a sandbox store; prints one JSON object."""
+    from goldsphere_pipelines.bench import BenchOptions, run_benchmark
+
+    options = BenchOptions(
+        products=products,
+        variable_share=variable_share,
+        orders=orders,
+        latency_ms=latency_ms,
+        concurrency=concurrency,
+        seed=seed,
+    )
+    result = run_benchmark(options, echo=None if as_json else lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(result, indent=None if as_json else 2))
