@@ -79,7 +79,8 @@ class PeakMemory:
 
     @property
     def peak_mb(self) -> float:
-        return round(max(self._peak, self._process.memory_info().rss) / 2**20, 1)
+        rss: int = self._process.memory_info().rss
+        return round(max(self._peak, rss) / 2**20, 1)
 
 
 @contextmanager
@@ -116,7 +117,9 @@ def _phase_figures(
         "fetched", 0
     )
     written = sum(
-        steps[s].get(k, 0) for s in ("products_extract", "orders_extract") for k in ("new", "changed")
+        steps[s].get(k, 0)
+        for s in ("products_extract", "orders_extract")
+        for k in ("new", "changed")
     ) + sum(steps[s].get("mapped", 0) for s in ("products_map", "orders_map"))
     extract_s = steps["products_extract"].get("seconds", 0.0) + steps["orders_extract"].get(
         "seconds", 0.0
@@ -157,7 +160,9 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
         latency_ms=options.latency_ms,
     )
     result: dict[str, Any] = {"options": options.model_dump(), "phases": {}}
-    saved_env = {k: os.environ.get(k) for k in (settings.DATABASE_URL_ENV, "GOLDSPHERE_CREDENTIALS_KEY")}
+    saved_env = {
+        k: os.environ.get(k) for k in (settings.DATABASE_URL_ENV, "GOLDSPHERE_CREDENTIALS_KEY")
+    }
     with fresh_database() as url, PeakMemory() as memory:
         say("starting the sandbox store in its own process …")
         with run_sandbox_process(config) as shop:
@@ -184,7 +189,7 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
                     "sync": ConnectorSync(),
                 }
                 instance = dg.DagsterInstance.ephemeral()
-                rng = random.Random(options.seed)
+                rng = random.Random(options.seed)  # noqa: S311 (which records change, not secrets)
 
                 def phase(name: str) -> None:
                     shop.reset_stats()

@@ -57,7 +57,8 @@ def seed_customers(engine: Engine, emails: list[str]) -> int:
         result = conn.execute(
             sa.text(
                 "INSERT INTO users (email, username, passwordhash, role) "
-                "SELECT e, e, 'demo-account-no-login', 'customer' FROM unnest(CAST(:emails AS text[])) "
+                "SELECT e, e, 'demo-account-no-login', 'customer' "
+                "FROM unnest(CAST(:emails AS text[])) "
                 "AS u(e) ON CONFLICT (email) DO NOTHING"
             ),
             {"emails": emails},
@@ -108,7 +109,7 @@ def database_counts(engine: Engine, connector_id: Any) -> DemoCounts:
 
     source = f"woocommerce:{connector_id}"
     with engine.connect() as conn:
-        refs = dict(
+        refs: dict[str, int] = dict(
             conn.execute(
                 sa.text(
                     "SELECT entity_type, count(*) FROM external_reference WHERE source = :s "

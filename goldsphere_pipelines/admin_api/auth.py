@@ -71,14 +71,16 @@ def read_token(token: str, secret: SecretStr) -> TokenClaims:
     )
 
 
-def authenticate_admin(engine: Engine, secret: SecretStr, authorization: str | None) -> GoldsphereUser:
+def authenticate_admin(
+    engine: Engine, secret: SecretStr, authorization: str | None
+) -> GoldsphereUser:
     """The active admin the `Authorization` header proves, or the error to answer with."""
     token = _bearer_token(authorization)
     claims = read_token(token, secret)
     if claims.role != "admin":
         raise ForbiddenError(
-            "Only goldsphere admins may manage connectors; this token belongs to a "
-            f"{claims.role or 'user without a role'}."
+            "Only goldsphere admins may manage connectors, and this token's role is not "
+            "admin. Sign in with an admin account."
         )
     user = find_user(engine, claims.user_id)
     if user is None:

@@ -106,6 +106,14 @@ def sync_asset_keys(*, sync_products: bool, sync_orders: bool) -> list[tuple[str
     return keys
 
 
+class _Refused(Exception):
+    """Dagster answered a document of ours with an error type instead of a result."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
 class _Client(DagsterGraphQLClient):
     """dagster-graphql's client plus the two documents it has no method for."""
 
@@ -125,7 +133,7 @@ class _Client(DagsterGraphQLClient):
         typename = str(result["__typename"])
         if typename in ("AddDynamicPartitionSuccess", "DuplicateDynamicPartitionError"):
             return typename
-        raise DagsterGraphQLClientError(typename, str(result.get("message", "")))
+        raise _Refused(typename)
 
     def runs_with_tag(self, key: str, value: str, statuses: Sequence[str]) -> list[ActiveRun]:
         data: dict[str, Any] = self._execute(
@@ -134,7 +142,7 @@ class _Client(DagsterGraphQLClient):
         )
         result = data["runsOrError"]
         if result["__typename"] != "Runs":
-            raise DagsterGraphQLClientError(str(result["__typename"]), str(result.get("message")))
+            raise _Refused(str(result["__typename"]))
         return [
             ActiveRun(run_id=run["runId"], job_name=run["jobName"], status=run["status"])
             for run in result["results"]
@@ -164,9 +172,7 @@ class DagsterLauncher:
         partitions sensor would, but only on its next tick)."""
         self._call(lambda client: client.add_dynamic_partition(PARTITIONS_DEF_NAME, partition_key))
 
-    def launch_sync(
-        self, partition_key: str, asset_keys: Sequence[Sequence[str]]
-    ) -> LaunchedRun:
+    def launch_sync(self, partition_key: str, asset_keys: Sequence[Sequence[str]]) -> LaunchedRun:
         """Launch `sync_connector` for the partition, materializing `asset_keys`."""
         run_id: str = self._call(
             lambda client: client.submit_job_execution(
@@ -199,6 +205,8 @@ class DagsterLauncher:
             return action(self._client())
         except DagsterGraphQLClientError as exc:
             raise self._translate(exc) from None
+        except _Refused as exc:
+            raise self._refused(exc.kind) from None
         except requests.RequestException as exc:
             raise self._unavailable(exc) from None
 
@@ -207,7 +215,10 @@ class DagsterLauncher:
         if isinstance(cause, requests.ConnectionError | requests.Timeout):
             return self._unavailable(cause)
         kind = exc.args[0] if exc.args else "error"
-        kind_text = str(kind).split("\n", 1)[0][:80]
+        return self._refused(str(kind))
+
+    def _refused(self, kind: str) -> DagsterRequestError:
+        kind_text = kind.split("\n", 1)[0][:80]
         logger.warning("Dagster refused a request: %s", kind_text)
         return DagsterRequestError(
             f"The Dagster webserver at {self.base_url} refused the request ({kind_text}). "

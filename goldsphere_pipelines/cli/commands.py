@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from goldsphere_pipelines.cli import sync as _sync  # noqa: F401  (adds test/sync/runs)
+from goldsphere_pipelines.cli.admin_api import admin_api
 from goldsphere_pipelines.cli.bench import bench
 from goldsphere_pipelines.cli.connectors import connectors
 from goldsphere_pipelines.cli.credentials import credentials
@@ -13,4 +14,4 @@ from goldsphere_pipelines.cli.demo import demo
 from goldsphere_pipelines.cli.rules import rules
 from goldsphere_pipelines.cli.sandbox import sandbox
 
-ALL: list[click.Command] = [db, connectors, credentials, rules, demo, bench, sandbox]
+ALL: list[click.Command] = [db, connectors, credentials, rules, demo, bench, sandbox, admin_api]

@@ -33,10 +33,8 @@ def demo(products: int, orders: int, seed: int) -> None:
     from goldsphere_pipelines.defs.run_sync import instance_for_cli, materialize_connector
     from goldsphere_pipelines.sandbox import SandboxConfig, run_sandbox
 
-    where = (
-        os.environ.get(settings.DATABASE_URL_ENV)
-        and "GOLDSPHERE_DATABASE_URL"
-        or (f"the embedded PostgreSQL under {settings.goldsphere_home()}")
+    where = (os.environ.get(settings.DATABASE_URL_ENV) and "GOLDSPHERE_DATABASE_URL") or (
+        f"the embedded PostgreSQL under {settings.goldsphere_home()}"
     )
     click.echo(f"1/6 database: {where}")
     with database_engine() as engine:

@@ -51,9 +51,9 @@ def sync_command(
 ) -> None:
     """Run Sync Now in this process; the run is recorded in the Dagster instance
     (DAGSTER_HOME) and shows in the UI. Exit status 1 when the run failed."""
-    from goldsphere_pipelines.defs.run_sync import instance_for_cli, materialize_connector
     from goldsphere_pipelines.definitions import RESOURCES
     from goldsphere_pipelines.defs.resources import ConnectorSync
+    from goldsphere_pipelines.defs.run_sync import instance_for_cli, materialize_connector
 
     if products_only and orders_only:
         raise click.UsageError("--products-only and --orders-only exclude each other.")

@@ -12,13 +12,13 @@ from typing import Any
 import dagster as dg
 
 from goldsphere_pipelines import settings
+from goldsphere_pipelines.definitions import RESOURCES
 from goldsphere_pipelines.defs.assets import SYNC_ASSETS, external_order, external_product
 from goldsphere_pipelines.defs.assets import orders as orders_asset
 from goldsphere_pipelines.defs.assets import products as products_asset
 from goldsphere_pipelines.defs.checks import ASSET_CHECKS
 from goldsphere_pipelines.defs.partitions import CONNECTOR_PARTITIONS_NAME
 from goldsphere_pipelines.defs.resources import TRIGGER_TAG
-from goldsphere_pipelines.definitions import RESOURCES
 
 
 def dagster_home() -> Path:
@@ -29,7 +29,7 @@ def dagster_home() -> Path:
     return home
 
 
-_LOCAL_INSTANCE_YAML = """# Local Dagster instance of goldsphere-pipelines (SQLite under this folder).
+_LOCAL_INSTANCE_YAML = """# Local Dagster instance of goldsphere-pipelines (SQLite, this folder).
 # Production uses the repository's dagster.yaml instead (see README).
 telemetry:
   enabled: false

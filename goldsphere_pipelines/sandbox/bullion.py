@@ -174,8 +174,9 @@ DESIGNS: tuple[Design, ...] = (
            ("10 oz",), "CA"),
 )  # fmt: skip
 
-EDITIONS = ("", " BU", " Proof", " in Capsule", " Reverse Proof", " Privy Edition")
+COIN_EDITIONS = ("", " BU", " Proof", " in Capsule", " Reverse Proof", " Privy Edition")
 """Suffixes that tell apart listings of the same design, weight and year."""
+BAR_EDITIONS = ("", " in Assay Card", " (new design)")
 
 WEIGHT_AXIS = ("1 oz", "10 g", "20 g", "50 g", "100 g", "250 g", "500 g", "1 kg", "5 g", "2 oz")
 """Options of a bar sold by weight (a variable product); coins vary by year."""

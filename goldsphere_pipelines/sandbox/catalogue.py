@@ -17,10 +17,11 @@ from typing import Any
 from goldsphere_pipelines.sandbox import dates
 from goldsphere_pipelines.sandbox.bullion import (
     ATTRIBUTE_IDS,
+    BAR_EDITIONS,
     CATEGORY_IDS,
+    COIN_EDITIONS,
     CURRENCY_SYMBOLS,
     DESIGNS,
-    EDITIONS,
     FX_PER_USD,
     SILVER,
     TAGS,
@@ -226,7 +227,8 @@ def _make_spec(
     config = catalogue.config
     design = design or rng.choice(DESIGNS)
     weight = rng.choice(design.weights)
-    edition = rng.choice(EDITIONS) if rng.random() < 0.3 else ""
+    editions = COIN_EDITIONS if design.is_coin else BAR_EDITIONS
+    edition = rng.choice(editions) if rng.random() < 0.3 else ""
     axis: str | None = None
     options: tuple[str, ...] = ()
     year: int | None = None

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import time
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 
 PRODUCTS_START = int(datetime(2020, 1, 6, tzinfo=UTC).timestamp())
 PRODUCTS_END = int(datetime(2022, 12, 20, tzinfo=UTC).timestamp())

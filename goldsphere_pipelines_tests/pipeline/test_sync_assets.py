@@ -152,7 +152,8 @@ def test_failed_order_step_keeps_products_and_the_next_sync_completes(pipeline_d
     assert not result.success
     run = list_runs(pipeline_db, connector.name, limit=1)[0]
     assert run.status == "failed"
-    assert run.error and "orders_extract" in run.error
+    assert run.error
+    assert "orders_extract" in run.error
     assert scalar(pipeline_db, "SELECT count(*) FROM product") == products_before
 
     shop.store.set_faults(rate_5xx=0.0)

@@ -24,9 +24,7 @@ def list_rules(
     connector: ConnectorRef,
     context: Context,
     admin: Admin,
-    entity_type: Annotated[
-        EntityType | None, Query(alias="entityType")
-    ] = None,
+    entity_type: Annotated[EntityType | None, Query(alias="entityType")] = None,
 ) -> RuleList:
     """The connector's own rules, oldest first; every other target follows the template."""
     name = get_connector(context.engine, connector).name
