@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
@@ -21,7 +22,12 @@ from sqlalchemy.engine import Engine
 from goldsphere_pipelines.connectors.raw_records import RecordError, to_raw_record
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.sync_settings import SyncSettings
-from goldsphere_pipelines.storage.external_records import ExternalRecordRepository, RawRecord
+from goldsphere_pipelines.connectors.write_behind import WriteBehind
+from goldsphere_pipelines.storage.external_records import (
+    ExternalRecordRepository,
+    RawRecord,
+    UpsertCounts,
+)
 from goldsphere_pipelines.storage.sync_state import Entity, SyncState, SyncStateRepository
 
 logger = logging.getLogger(__name__)
@@ -89,6 +95,19 @@ class _Extractor:
 
     def store_page(self, payloads: list[Any], parent_id: str | None = None) -> list[RawRecord]:
         """Convert and upsert one page; return the rows that were new or changed."""
+        rows = self.convert_page(payloads, parent_id)
+        counts = self.records.upsert_raw(self.connector_id, rows)
+        self.count(counts)
+        changed = set(counts.changed_ids)
+        return [r for r in rows if r.external_id in changed]
+
+    def count(self, counts: UpsertCounts) -> None:
+        self.stats.new += counts.new
+        self.stats.changed += counts.changed
+        self.stats.unchanged += counts.unchanged
+
+    def convert_page(self, payloads: list[Any], parent_id: str | None = None) -> list[RawRecord]:
+        """Rows to store, and a recorded error for each record that cannot be stored."""
         rows: list[RawRecord] = []
         for payload in payloads:
             converted = to_raw_record(self.kind, payload, parent_external_id=parent_id)
@@ -109,12 +128,7 @@ class _Extractor:
                 ):
                     self._store_ignores_filter()
         self.stats.fetched += len(payloads)
-        counts = self.records.upsert_raw(self.connector_id, rows)
-        self.stats.new += counts.new
-        self.stats.changed += counts.changed
-        self.stats.unchanged += counts.unchanged
-        changed = set(counts.changed_ids)
-        return [r for r in rows if r.external_id in changed]
+        return rows
 
     def _store_ignores_filter(self) -> None:
         # WooCommerce < 5.8 ignores modified_after and returns everything: this pass is then
@@ -200,13 +214,16 @@ def extract_orders(
     now: datetime,
     progress: Any = None,
 ) -> StepStats:
+    """Orders, page by page; each page is written while the next one is converted."""
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "orders", settings, now)
-    for page in reader.iter_orders(**_filters(ex.plan)):
-        ex.stats.pages += 1
-        ex.store_page(page.records)
-        if progress is not None:
-            progress(ex.stats)
+    with WriteBehind(ex.count) as writer:
+        for page in reader.iter_orders(**_filters(ex.plan)):
+            ex.stats.pages += 1
+            rows = ex.convert_page(page.records)
+            writer.submit(partial(ex.records.upsert_raw, connector_id, rows))
+            if progress is not None:
+                progress(ex.stats)
     ex.finish()
     ex.stats.seconds = time.monotonic() - started
     return ex.stats

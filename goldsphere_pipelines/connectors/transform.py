@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.sync_settings import SyncSettings
+from goldsphere_pipelines.connectors.write_behind import WriteBehind
 from goldsphere_pipelines.mapping import (
     CompiledMapping,
     MappedOrder,
@@ -217,28 +219,40 @@ def map_pending_orders(
     stats = StepStats(mode="pending")
     records = ExternalRecordRepository(engine, "order")
     stats.requeued = records.count_awaiting_dependency(connector_id)
-    goldsphere = GoldsphereRepository(engine)
     lookups = order_lookups(engine, connector_id)
     mapping = _rules(engine, connector_id, "order")
     source = reference_source(connector_id)
-    for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
-        rows: list[OrderRow] = []
-        outcomes: list[MappingOutcome] = []
-        for record in batch:
-            outcome, row = _map_one_order(record, mapping, lookups)
-            outcomes.append(outcome)
-            if row is None:
-                _note_failure(stats, "order", record.external_id, outcome.errors)
-            else:
-                stats.mapped += 1
-                rows.append(row)
-        with engine.begin() as conn:
-            goldsphere.upsert_orders(conn, source, rows)
-            records.record_outcomes(conn, connector_id, outcomes)
-        if progress is not None:
-            progress(stats)
+    # Each batch commits in the writer thread while the next one is mapped here.
+    with WriteBehind[None](lambda _: None) as writer:
+        for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
+            rows: list[OrderRow] = []
+            outcomes: list[MappingOutcome] = []
+            for record in batch:
+                outcome, row = _map_one_order(record, mapping, lookups)
+                outcomes.append(outcome)
+                if row is None:
+                    _note_failure(stats, "order", record.external_id, outcome.errors)
+                else:
+                    stats.mapped += 1
+                    rows.append(row)
+            writer.submit(partial(_write_orders, engine, connector_id, source, rows, outcomes))
+            if progress is not None:
+                progress(stats)
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _write_orders(
+    engine: Engine,
+    connector_id: UUID,
+    source: str,
+    rows: list[OrderRow],
+    outcomes: list[MappingOutcome],
+) -> None:
+    """One transaction: goldsphere orders and items, references, and the rows' outcomes."""
+    with engine.begin() as conn:
+        GoldsphereRepository(engine).upsert_orders(conn, source, rows)
+        ExternalRecordRepository(engine, "order").record_outcomes(conn, connector_id, outcomes)
 
 
 def _map_one_order(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -66,10 +66,6 @@ class Page:
         """The JSON array WooCommerce would send, links pointing at `base_url`."""
         joined = b"[" + b",".join(self.records) + b"]"
         return joined.replace(BASE_PLACEHOLDER.encode(), base_url.encode())
-
-    def payloads(self, base_url: str = DEFAULT_BASE_URL) -> list[dict[str, Any]]:
-        parsed: list[dict[str, Any]] = orjson.loads(self.body(base_url))
-        return parsed
 
 
 class SandboxStore:
@@ -767,7 +763,3 @@ def _category_id(spec: ProductSpec) -> int:
     if spec.flaw == "unknown_category":
         return UNKNOWN_CATEGORY[2]
     return CATEGORY_IDS[spec.design.category]
-
-
-def ids_of(records: Iterable[dict[str, Any]]) -> list[int]:
-    return [record["id"] for record in records]

@@ -63,3 +63,47 @@ def test_sensor_adds_and_removes_connector_partitions(pipeline_db, shop_factory)
         ]
         assert added[0].partition_keys == ["shop-one"]
         assert deleted[0].partition_keys == ["gone-shop"]
+
+
+def test_dagster_cli_materializes_a_partition_from_the_repository_root(
+    pipeline_db, shop_factory, database_url, tmp_path
+):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    shop = shop_factory(products=10, orders=20)
+    connector = register(pipeline_db, shop)
+    home = tmp_path / "dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions(CONNECTOR_PARTITIONS_NAME, [connector.name])
+    root = Path(__file__).resolve().parents[2]
+    dagster = Path(sys.executable).with_name("dagster")
+    completed = subprocess.run(
+        [
+            str(dagster),
+            "asset",
+            "materialize",
+            "-m",
+            "goldsphere_pipelines.definitions",
+            "--select",
+            "*",
+            "--partition",
+            connector.name,
+        ],
+        cwd=root,
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    from goldsphere_pipelines_tests.pipeline.conftest import scalar
+
+    assert scalar(pipeline_db, "SELECT count(*) FROM external_order") == len(
+        shop.store.order_ids()
+    )

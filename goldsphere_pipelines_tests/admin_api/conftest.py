@@ -1,0 +1,143 @@
+"""An admin API on the test database, an admin to call it, a sandbox shop to test against.
+
+Every response and every log record of this suite goes into one ledger, which the last
+test (test_zz_no_secrets.py) scans for the suite's secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from goldsphere_pipelines.admin_api import create_app
+from goldsphere_pipelines.sandbox import RunningSandbox, SandboxConfig, run_sandbox
+from goldsphere_pipelines_tests.admin_api.support import (
+    Ledger,
+    LedgerHandler,
+    RefusingPort,
+    SuiteSecrets,
+    bearer,
+    insert_user,
+    make_token,
+    recording_client,
+    refusing_port,
+)
+
+_SECRETS = SuiteSecrets()
+_LEDGER = Ledger()
+
+
+@pytest.fixture(scope="session")
+def suite_secrets() -> SuiteSecrets:
+    return _SECRETS
+
+
+@pytest.fixture(scope="session")
+def ledger() -> Ledger:
+    return _LEDGER
+
+
+@pytest.fixture(autouse=True)
+def _record_logs(ledger: Ledger) -> Iterator[None]:
+    """Every log record at every level, whatever the loggers' own levels say."""
+    root = logging.getLogger()
+    handler = LedgerHandler(ledger)
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+
+@pytest.fixture
+def credentials_key(monkeypatch: pytest.MonkeyPatch, suite_secrets: SuiteSecrets) -> str:
+    monkeypatch.setenv("GOLDSPHERE_CREDENTIALS_KEY", suite_secrets.credentials_key)
+    return suite_secrets.credentials_key
+
+
+@pytest.fixture(scope="session")
+def dagster_down() -> Iterator[RefusingPort]:
+    """Where no Dagster answers: a loopback port refusing connections."""
+    yield from refusing_port()
+
+
+@pytest.fixture(scope="session")
+def shop(suite_secrets: SuiteSecrets) -> Iterator[RunningSandbox]:
+    config = SandboxConfig(
+        products=20,
+        orders=50,
+        consumer_key=SecretStr(suite_secrets.consumer_key),
+        consumer_secret=SecretStr(suite_secrets.consumer_secret),
+    )
+    with run_sandbox(config, port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def app(
+    db: sa.Engine, credentials_key: str, suite_secrets: SuiteSecrets, dagster_down: RefusingPort
+) -> FastAPI:
+    return create_app(db, dagster_url=dagster_down.url, jwt_secret=suite_secrets.jwt_secret)
+
+
+@dataclass
+class Api:
+    """A client with an active admin's token, and what it takes to make others."""
+
+    client: TestClient
+    engine: sa.Engine
+    secrets: SuiteSecrets
+    admin_id: uuid.UUID
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return bearer(self.token)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, headers=self.auth, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return self.client.post(path, json=body, headers=self.auth, **kwargs)
+
+    def put(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return self.client.put(path, json=body, headers=self.auth, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.client.delete(path, headers=self.auth, **kwargs)
+
+    def add_connector(self, base_url: str, name: str = "bullion-shop", **fields: Any) -> Any:
+        body = {
+            "baseUrl": base_url,
+            "consumerKey": self.secrets.consumer_key,
+            "consumerSecret": self.secrets.consumer_secret,
+            "name": name,
+            **fields,
+        }
+        response = self.post("/admin/connectors", body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+@pytest.fixture
+def api(app: FastAPI, db: sa.Engine, ledger: Ledger, suite_secrets: SuiteSecrets) -> Api:
+    admin_id = insert_user(db, email="admin@goldsphere.test")
+    return Api(
+        client=recording_client(app, ledger, suite_secrets),
+        engine=db,
+        secrets=suite_secrets,
+        admin_id=admin_id,
+        token=make_token(suite_secrets, admin_id),
+    )
