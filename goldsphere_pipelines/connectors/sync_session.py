@@ -59,7 +59,7 @@ class SyncSession:
         if connector.is_disabled:
             raise GoldsphereError(
                 f"Connector {connector.name!r} is disabled. Enable it with "
-                f"`goldsphere connectors update {connector.name} --enable` before syncing.",
+                f"`goldsphere connectors enable {connector.name}` before syncing.",
                 code="connector_disabled",
             )
         runs = SyncRunRepository(engine)

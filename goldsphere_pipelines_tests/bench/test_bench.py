@@ -1,0 +1,45 @@
+"""A seconds-long run of `goldsphere bench`, so the benchmark cannot rot. Figures are
+printed, never asserted against a clock."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from goldsphere_pipelines.cli import main
+
+
+def test_small_benchmark_runs_all_three_phases(database_url: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("GOLDSPHERE_DATABASE_URL", database_url)
+    result = CliRunner().invoke(
+        main,
+        [
+            "bench",
+            "--products",
+            "40",
+            "--orders",
+            "300",
+            "--latency-ms",
+            "2",
+            "--concurrency",
+            "4",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    print(json.dumps(figures["phases"], indent=1))
+    full = figures["phases"]["full_sync"]
+    resync = figures["phases"]["resync_no_change"]
+    delta = figures["phases"]["delta_1pct_changed"]
+    assert full["success"] and resync["success"] and delta["success"]
+    assert full["steps"]["orders_extract"]["new"] == full["steps"]["orders_extract"]["fetched"] > 0
+    assert full["http_requests"] > 0
+    assert full["peak_rss_mb"] > 0
+    assert full["extract_lower_bound_seconds"] > 0
+    assert resync["rows_written"] == 0
+    # 1 % of 300 orders; a modified order may move to the trash, which a sync does not list.
+    assert 1 <= delta["steps"]["orders_extract"]["changed"] <= 3
+    assert delta["steps"]["products_extract"]["changed"] >= 1
