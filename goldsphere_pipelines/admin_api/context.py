@@ -46,4 +46,3 @@ def current_admin(
 
 
 Context = Annotated[ApiContext, Depends(api_context)]
-Admin = Annotated[GoldsphereUser, Depends(current_admin)]

@@ -10,9 +10,9 @@ the credentials from the database itself).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
@@ -21,6 +21,8 @@ from gql.transport.requests import RequestsHTTPTransport
 from goldsphere_pipelines.errors import GoldsphereError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # The names Dagster knows the project by (definitions.py, defs/); a test keeps them equal.
 CODE_LOCATION_NAME = "goldsphere_pipelines"
@@ -174,7 +176,7 @@ class DagsterLauncher:
 
     def launch_sync(self, partition_key: str, asset_keys: Sequence[Sequence[str]]) -> LaunchedRun:
         """Launch `sync_connector` for the partition, materializing `asset_keys`."""
-        run_id: str = self._call(
+        run_id = self._call(
             lambda client: client.submit_job_execution(
                 SYNC_JOB_NAME,
                 repository_location_name=CODE_LOCATION_NAME,
@@ -200,7 +202,7 @@ class DagsterLauncher:
         transport = RequestsHTTPTransport(url=f"{self.base_url}/graphql", timeout=self._timeout)
         return _Client(self.base_url, transport=transport)
 
-    def _call(self, action: Any) -> Any:
+    def _call(self, action: Callable[[_Client], T]) -> T:
         try:
             return action(self._client())
         except DagsterGraphQLClientError as exc:
@@ -211,17 +213,21 @@ class DagsterLauncher:
             raise self._unavailable(exc) from None
 
     def _translate(self, exc: DagsterGraphQLClientError) -> GoldsphereError:
-        cause = exc.__cause__
-        if isinstance(cause, requests.ConnectionError | requests.Timeout):
-            return self._unavailable(cause)
-        kind = exc.args[0] if exc.args else "error"
-        return self._refused(str(kind))
+        unreachable = _connection_failure(exc)
+        if unreachable is not None:
+            return self._unavailable(unreachable)
+        # The client's first argument is Dagster's error type (JobNotFoundError, ...) or,
+        # for an answer that was not GraphQL at all, a sentence holding the whole query.
+        kind = str(exc.args[0]) if exc.args else ""
+        if not kind.isidentifier():
+            kind = type(exc.__cause__).__name__ if exc.__cause__ else "an unexpected answer"
+        return self._refused(kind)
 
     def _refused(self, kind: str) -> DagsterRequestError:
-        kind_text = kind.split("\n", 1)[0][:80]
-        logger.warning("Dagster refused a request: %s", kind_text)
+        kind = kind[:80]
+        logger.warning("Dagster refused a request: %s", kind)
         return DagsterRequestError(
-            f"The Dagster webserver at {self.base_url} refused the request ({kind_text}). "
+            f"The Dagster webserver at {self.base_url} refused the request ({kind}). "
             f"Check that it loads the code location {CODE_LOCATION_NAME!r} with the job "
             f"{SYNC_JOB_NAME!r} (reload it in the Dagster UI), then try again."
         )
@@ -233,3 +239,15 @@ class DagsterLauncher:
             "started. Start Dagster (`dagster dev` in the project folder) or set "
             "GOLDSPHERE_DAGSTER_URL to its address, then try again."
         )
+
+
+def _connection_failure(exc: BaseException) -> BaseException | None:
+    """The network failure behind `exc`, if any (the client wraps it once or twice)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, requests.ConnectionError | requests.Timeout | ConnectionError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

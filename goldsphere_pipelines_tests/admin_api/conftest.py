@@ -86,10 +86,20 @@ def shop(suite_secrets: SuiteSecrets) -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture
+def api_engine(db: sa.Engine) -> sa.Engine:
+    """The database the API works on: emptied for each test. Modules whose tests do not
+    care what the tables hold override this with the session's `engine` (no truncation)."""
+    return db
+
+
+@pytest.fixture
 def app(
-    db: sa.Engine, credentials_key: str, suite_secrets: SuiteSecrets, dagster_down: RefusingPort
+    api_engine: sa.Engine,
+    credentials_key: str,
+    suite_secrets: SuiteSecrets,
+    dagster_down: RefusingPort,
 ) -> FastAPI:
-    return create_app(db, dagster_url=dagster_down.url, jwt_secret=suite_secrets.jwt_secret)
+    return create_app(api_engine, dagster_url=dagster_down.url, jwt_secret=suite_secrets.jwt_secret)
 
 
 @dataclass
@@ -132,11 +142,11 @@ class Api:
 
 
 @pytest.fixture
-def api(app: FastAPI, db: sa.Engine, ledger: Ledger, suite_secrets: SuiteSecrets) -> Api:
-    admin_id = insert_user(db, email="admin@goldsphere.test")
+def api(app: FastAPI, api_engine: sa.Engine, ledger: Ledger, suite_secrets: SuiteSecrets) -> Api:
+    admin_id = insert_user(api_engine)
     return Api(
         client=recording_client(app, ledger, suite_secrets),
-        engine=db,
+        engine=api_engine,
         secrets=suite_secrets,
         admin_id=admin_id,
         token=make_token(suite_secrets, admin_id),

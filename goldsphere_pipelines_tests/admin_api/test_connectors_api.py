@@ -6,10 +6,12 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
+from goldsphere_pipelines.admin_api import create_app
 from goldsphere_pipelines.connectors.configuration import get_connector, load_credentials
 from goldsphere_pipelines.sandbox import RunningSandbox
-from goldsphere_pipelines.storage.credentials import load_cipher
+from goldsphere_pipelines.storage.credentials import generate_key, load_cipher
 from goldsphere_pipelines_tests.admin_api.conftest import Api
 from goldsphere_pipelines_tests.storage.connector_factories import database_text
 
@@ -288,13 +290,11 @@ def test_test_connection_with_undecryptable_credentials_is_409(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api.add_connector("https://shop.example.com", name="bullion-shop")
-    from goldsphere_pipelines.admin_api import create_app
-    from goldsphere_pipelines.storage.credentials import generate_key
-
+    # The API restarted with another credentials key than the one the secrets were stored with.
     monkeypatch.setenv("GOLDSPHERE_CREDENTIALS_KEY", generate_key())
-    other = create_app(api.engine, jwt_secret=api.secrets.jwt_secret)
-    from fastapi.testclient import TestClient
-
-    response = TestClient(other).post("/admin/connectors/bullion-shop/test", headers=api.auth)
+    restarted = TestClient(create_app(api.engine, jwt_secret=api.secrets.jwt_secret))
+    response = restarted.post("/admin/connectors/bullion-shop/test", headers=api.auth)
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "credentials_key_wrong"
+    error = response.json()["error"]
+    assert error["code"] == "credentials_key_wrong"
+    assert "bullion-shop" in error["message"]

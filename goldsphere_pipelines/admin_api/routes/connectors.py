@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
-from goldsphere_pipelines.admin_api.context import Admin, Context
+from goldsphere_pipelines.admin_api.context import Context, current_admin
 from goldsphere_pipelines.admin_api.models import ConnectionTestResponse, ConnectorList
 from goldsphere_pipelines.admin_api.routes.common import ConnectorRef, errors
 from goldsphere_pipelines.connectors import configuration
@@ -15,11 +15,13 @@ from goldsphere_pipelines.connectors.models import (
 )
 from goldsphere_pipelines.connectors.store_client import check_connection
 
-router = APIRouter(prefix="/admin/connectors", tags=["connectors"])
+router = APIRouter(
+    prefix="/admin/connectors", tags=["connectors"], dependencies=[Depends(current_admin)]
+)
 
 
 @router.get("", response_model=ConnectorList, responses=errors())
-def list_connectors(context: Context, admin: Admin) -> ConnectorList:
+def list_connectors(context: Context) -> ConnectorList:
     """Every connector by name, with its status and last sync run."""
     return ConnectorList(items=configuration.list_connectors(context.engine))
 
@@ -31,7 +33,7 @@ def list_connectors(context: Context, admin: Admin) -> ConnectorList:
     responses=errors(409),
 )
 def create_connector(
-    body: ConnectorCreate, response: Response, context: Context, admin: Admin
+    body: ConnectorCreate, response: Response, context: Context
 ) -> ConnectorSummary:
     """Add a WooCommerce store. The key and secret are stored encrypted and never
     returned; `name` defaults to a slug of the store's host and cannot change later."""
@@ -41,14 +43,14 @@ def create_connector(
 
 
 @router.get("/{id}", response_model=ConnectorSummary, responses=errors(404))
-def show_connector(connector: ConnectorRef, context: Context, admin: Admin) -> ConnectorSummary:
+def show_connector(connector: ConnectorRef, context: Context) -> ConnectorSummary:
     """One connector, with its last sync run."""
     return configuration.show_connector(context.engine, connector)
 
 
 @router.put("/{id}", response_model=ConnectorSummary, responses=errors(404))
 def update_connector(
-    connector: ConnectorRef, body: ConnectorUpdate, context: Context, admin: Admin
+    connector: ConnectorRef, body: ConnectorUpdate, context: Context
 ) -> ConnectorSummary:
     """Change the fields given; omitted ones keep their values. Give the consumer key
     and secret together to replace them, or neither to keep the stored ones."""
@@ -56,9 +58,7 @@ def update_connector(
 
 
 @router.post("/{id}/test", response_model=ConnectionTestResponse, responses=errors(404, 409))
-def test_connection(
-    connector: ConnectorRef, context: Context, admin: Admin
-) -> ConnectionTestResponse:
+def test_connection(connector: ConnectorRef, context: Context) -> ConnectionTestResponse:
     """Try the store with the stored credentials and record the result on the connector.
     A store-side problem is `success: false` with what to fix, not an error status."""
     found = configuration.get_connector(context.engine, connector)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from goldsphere_pipelines.admin_api.context import Admin, Context
+from goldsphere_pipelines.admin_api.context import Context, current_admin
 from goldsphere_pipelines.admin_api.models import RuleCreateRequest, RuleList, RuleView
 from goldsphere_pipelines.admin_api.routes.common import ConnectorRef, errors
 from goldsphere_pipelines.connectors import rules as rule_service
 from goldsphere_pipelines.connectors.configuration import get_connector
 from goldsphere_pipelines.mapping.targets import EntityType
 
-router = APIRouter(prefix="/admin/connectors", tags=["mapping rules"])
+router = APIRouter(
+    prefix="/admin/connectors", tags=["mapping rules"], dependencies=[Depends(current_admin)]
+)
 
 RuleRef = Annotated[UUID, Path(alias="ruleId", description="The rule's id.")]
 
@@ -23,7 +25,6 @@ RuleRef = Annotated[UUID, Path(alias="ruleId", description="The rule's id.")]
 def list_rules(
     connector: ConnectorRef,
     context: Context,
-    admin: Admin,
     entity_type: Annotated[EntityType | None, Query(alias="entityType")] = None,
 ) -> RuleList:
     """The connector's own rules, oldest first; every other target follows the template."""
@@ -43,7 +44,6 @@ def add_rule(
     body: RuleCreateRequest,
     response: Response,
     context: Context,
-    admin: Admin,
 ) -> RuleView:
     """Validate one rule against goldsphere's reference data, then store it. One rule
     per target: remove the existing one first to replace it."""
@@ -59,7 +59,7 @@ def add_rule(
     response_class=Response,
     responses=errors(404),
 )
-def remove_rule(connector: ConnectorRef, rule: RuleRef, context: Context, admin: Admin) -> Response:
+def remove_rule(connector: ConnectorRef, rule: RuleRef, context: Context) -> Response:
     """Delete the rule; the template's rule for its target applies again."""
     name = get_connector(context.engine, connector).name
     rule_service.remove_connector_rule(context.engine, name, rule)

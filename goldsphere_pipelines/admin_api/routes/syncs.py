@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Depends, Query, status
 
-from goldsphere_pipelines.admin_api.context import Admin, ApiContext, Context
+from goldsphere_pipelines.admin_api.context import ApiContext, Context, current_admin
 from goldsphere_pipelines.admin_api.dagster_launcher import sync_asset_keys
 from goldsphere_pipelines.admin_api.models import (
     MAX_OFFSET,
@@ -23,7 +23,9 @@ from goldsphere_pipelines.connectors.models import Connector
 from goldsphere_pipelines.errors import GoldsphereError
 from goldsphere_pipelines.storage.locks import SyncAlreadyRunningError, is_sync_locked
 
-router = APIRouter(prefix="/admin/connectors", tags=["syncs"])
+router = APIRouter(
+    prefix="/admin/connectors", tags=["syncs"], dependencies=[Depends(current_admin)]
+)
 
 
 @router.post(
@@ -35,7 +37,6 @@ router = APIRouter(prefix="/admin/connectors", tags=["syncs"])
 def launch_sync(
     connector: ConnectorRef,
     context: Context,
-    admin: Admin,
     body: Annotated[SyncRequest | None, Body()] = None,
 ) -> SyncLaunched:
     """Run Sync Now: launch the Dagster job `sync_connector` for the connector's
@@ -81,7 +82,6 @@ def _refuse_when_busy(context: ApiContext, connector: Connector) -> None:
 def list_runs(
     connector: ConnectorRef,
     context: Context,
-    admin: Admin,
     limit: Annotated[int, Query(ge=1, le=MAX_RUNS_PAGE)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> SyncRunPage:
