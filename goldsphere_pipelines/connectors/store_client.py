@@ -6,11 +6,14 @@ client the same way and record the same facts about the store.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.configuration import load_credentials
 from goldsphere_pipelines.connectors.models import Connector
+from goldsphere_pipelines.connectors.validation import check_store_address
 from goldsphere_pipelines.storage.connectors import ConnectorRepository
 from goldsphere_pipelines.storage.credentials import CredentialCipher
 from goldsphere_pipelines.storage.sync_state import StoreFactsRepository
@@ -32,6 +35,12 @@ def open_store_client(
     connector: Connector, credentials: WooCredentials, settings: ClientSettings | None = None
 ) -> WooCommerceClient:
     settings = settings or ClientSettings()
+    # Checked again at every connection, not only when the URL was saved: DNS can change
+    # (or be rebound) to point a public name at a metadata or private address.
+    parsed = urlsplit(connector.base_url)
+    check_store_address(
+        parsed.hostname or "", parsed.port or (443 if parsed.scheme == "https" else 80)
+    )
     return WooCommerceClient(
         connector.base_url,
         credentials,

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from goldsphere_pipelines.connectors.models import Connector
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.errors import GoldsphereError
-from goldsphere_pipelines.storage.locks import connector_sync_lock
+from goldsphere_pipelines.storage.locks import HeldLock, connector_sync_lock
 from goldsphere_pipelines.storage.sync_runs import SyncRunRepository
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class SyncSession:
     connector: Connector
     run_id: UUID
     runs: SyncRunRepository
+    lock: HeldLock
 
     @classmethod
     @contextmanager
@@ -63,7 +64,7 @@ class SyncSession:
                 code="connector_disabled",
             )
         runs = SyncRunRepository(engine)
-        with connector_sync_lock(engine, connector.id, connector.name):
+        with connector_sync_lock(engine, connector.id, connector.name) as lock:
             stale = runs.fail_stale_runs(connector.id)
             if stale:
                 logger.warning(
@@ -72,7 +73,7 @@ class SyncSession:
                     connector.name,
                 )
             run_id = runs.start(connector.id, trigger=trigger, dagster_run_id=dagster_run_id)
-            session = cls(engine=engine, connector=connector, run_id=run_id, runs=runs)
+            session = cls(engine=engine, connector=connector, run_id=run_id, runs=runs, lock=lock)
             try:
                 yield session
             except BaseException as exc:
@@ -84,12 +85,18 @@ class SyncSession:
     def step(self, name: str, work: Callable[[], T]) -> T:
         """Run one step; record its counts or its failure on the run row."""
         try:
+            self.ensure_lock_held()
             stats = work()
+            self.ensure_lock_held()
         except BaseException as exc:
             self.runs.fail(self.run_id, f"{name}: {describe_failure(exc)}")
             raise
         self.runs.merge_stats(self.run_id, name, stats.as_json(), stats.errors)
         return stats
+
+    def ensure_lock_held(self) -> None:
+        """Steps call this between batches: no write happens after the lock is lost."""
+        self.lock.ensure_held()
 
     def skip(self, name: str, reason: str) -> StepStats:
         stats = StepStats(skipped_reason=reason)

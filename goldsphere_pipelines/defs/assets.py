@@ -16,6 +16,7 @@ import dagster as dg
 
 from goldsphere_pipelines.connectors.extract import extract_orders, extract_products
 from goldsphere_pipelines.connectors.stats import StepStats
+from goldsphere_pipelines.connectors.sync_session import SyncSession
 from goldsphere_pipelines.connectors.transform import map_pending_orders, map_pending_products
 from goldsphere_pipelines.defs.metadata import step_metadata
 from goldsphere_pipelines.defs.partitions import connector_partitions
@@ -51,11 +52,15 @@ woocommerce_orders = dg.AssetSpec(
 )
 
 
-def _progress(context: dg.AssetExecutionContext, what: str) -> Callable[[StepStats], None]:
-    """Log counts at most every few seconds, so a long sync shows it is alive."""
+def _progress(
+    context: dg.AssetExecutionContext, what: str, session: SyncSession
+) -> Callable[[StepStats], None]:
+    """Called after every page or batch: checks the sync still holds its connector's lock,
+    and logs counts at most every few seconds, so a long sync shows it is alive."""
     last = [time.monotonic()]
 
     def report(stats: StepStats) -> None:
+        session.ensure_lock_held()
         now = time.monotonic()
         if now - last[0] >= PROGRESS_EVERY_SECONDS:
             last[0] = now
@@ -96,10 +101,12 @@ def external_product(
     if not connector.sync_products:
         session.skip("products_extract", "sync_products is off for this connector")
         return _skipped(connector.name, "sync_products is off for this connector")
-    with woocommerce.client_for(engine, connector) as client:
 
-        def work() -> StepStats:
-            check = client.test_connection()
+    def work() -> StepStats:
+        # The client opens inside the step, so that a failure to decrypt the credentials
+        # or reach the store is recorded on the run row like any other.
+        with woocommerce.client_for(engine, connector) as client:
+            check = client.test_connection(max_attempts=None)
             if not check.success:
                 raise GoldsphereError(check.message, code="connection_failed")
             StoreFactsRepository(engine).record(
@@ -111,13 +118,13 @@ def external_product(
                 client,
                 sync.settings,
                 now=utc_now(),
-                progress=_progress(context, "products"),
+                progress=_progress(context, "products", session),
             )
             stats.requests = client.stats.requests
             stats.retries = client.stats.retries
             return stats
 
-        stats = session.step("products_extract", work)
+    stats = session.step("products_extract", work)
     records = ExternalRecordRepository(engine, "product")
     counts = records.status_counts(connector.id)
     return dg.MaterializeResult(
@@ -161,7 +168,7 @@ def products(
             connector.id,
             sync.settings,
             store_currency=currency,
-            progress=_progress(context, "product mapping"),
+            progress=_progress(context, "product mapping", session),
         )
 
     stats = session.step("products_map", work)
@@ -195,22 +202,22 @@ def external_order(
     if not connector.sync_orders:
         session.skip("orders_extract", "sync_orders is off for this connector")
         return _skipped(connector.name, "sync_orders is off for this connector")
-    with woocommerce.client_for(engine, connector) as client:
 
-        def work() -> StepStats:
+    def work() -> StepStats:
+        with woocommerce.client_for(engine, connector) as client:
             stats = extract_orders(
                 engine,
                 connector.id,
                 client,
                 sync.settings,
                 now=utc_now(),
-                progress=_progress(context, "orders"),
+                progress=_progress(context, "orders", session),
             )
             stats.requests = client.stats.requests
             stats.retries = client.stats.retries
             return stats
 
-        stats = session.step("orders_extract", work)
+    stats = session.step("orders_extract", work)
     counts = ExternalRecordRepository(engine, "order").status_counts(connector.id)
     return dg.MaterializeResult(
         metadata=step_metadata(
@@ -241,7 +248,10 @@ def orders(
     stats = session.step(
         "orders_map",
         lambda: map_pending_orders(
-            engine, connector.id, sync.settings, progress=_progress(context, "order mapping")
+            engine,
+            connector.id,
+            sync.settings,
+            progress=_progress(context, "order mapping", session),
         ),
     )
     counts = ExternalRecordRepository(engine, "order").status_counts(connector.id)

@@ -11,27 +11,30 @@ The order of the steps is part of the rule language (README, "Rule language"):
    else a missing-field error when the target is required, or no value;
 5. parse the first value with the target's parser (`sum`: parse and add them all;
    a list target such as `items` keeps every value).
+
+`CompiledRule.evaluate_reference` follows these steps literally. `evaluate` first tries
+the rule's compiled fast path (compiled.py), which gives the same values with far less
+work, and falls back to the reference whenever there is an error to report.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
 from goldsphere_pipelines.mapping import errors as codes
 from goldsphere_pipelines.mapping import parsers
+from goldsphere_pipelines.mapping.compiled import FALLBACK, FastPath, compile_fast_path
 from goldsphere_pipelines.mapping.errors import MappingError, mask_email, shown_value
+from goldsphere_pipelines.mapping.kinds import parse_value
 from goldsphere_pipelines.mapping.normalize import name_words, normalize_name
 from goldsphere_pipelines.mapping.parsers import Rejected, WeightOptions
 from goldsphere_pipelines.mapping.paths import SourcePath, read_source
 from goldsphere_pipelines.mapping.targets import TargetSpec
-
-# A rule's regex never sees more than this much of a value, so that a pattern an admin
-# wrote cannot spend long on a hostile megabyte string.
-MAX_REGEX_INPUT = 1000
+from goldsphere_pipelines.mapping.transforms import MAX_REGEX_INPUT, Keyword, contains_words
 
 
 class RuleFailure(Exception):
@@ -40,12 +43,6 @@ class RuleFailure(Exception):
     def __init__(self, error: MappingError) -> None:
         super().__init__(error.message)
         self.error = error
-
-
-@dataclass(frozen=True, slots=True)
-class Keyword:
-    words: tuple[str, ...]
-    value: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +61,17 @@ class CompiledRule:
     sum: bool = False
     weight_options: WeightOptions = field(default_factory=WeightOptions)
     entity_type: str = "product"
+    fast_path: FastPath = field(init=False, repr=False, compare=False)
+    """`fast_path(payload, store_unit)`: what `evaluate` returns, or `FALLBACK` when only
+    `evaluate` can tell (it raises, or the value is unusual). Mappers call it first and
+    `evaluate` on `FALLBACK`, so that they build error labels only for errors."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fast_path", compile_fast_path(self))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Closures do not pickle: a copy is built from the rule's fields and compiles anew.
+        return type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init)
 
     def evaluate(
         self, payload: Any, *, label: str | None = None, store_unit: str | None = None
@@ -72,6 +80,18 @@ class CompiledRule:
 
         Raises `RuleFailure` with the record's error. `label` names the field in errors
         when it differs from the target (`items[2].quantity`).
+        """
+        value = self.fast_path(payload, store_unit)
+        if value is not FALLBACK:
+            return value
+        return self.evaluate_reference(payload, label=label, store_unit=store_unit)
+
+    def evaluate_reference(
+        self, payload: Any, *, label: str | None = None, store_unit: str | None = None
+    ) -> Any:
+        """`evaluate` step by step, as the rule language defines it, and with the error.
+
+        The fast path gives the same values; this is what it is tested against.
         """
         label = label or self.target.name
         read = read_source(self.paths, payload)
@@ -185,75 +205,3 @@ class CompiledRule:
     def _rule_hint(self) -> str:
         article = "an" if self.entity_type == "order" else "a"
         return f"{article} {self.entity_type} rule for target '{self.target.name}'"
-
-
-def contains_words(words: tuple[str, ...], keyword: tuple[str, ...]) -> bool:
-    """Whether the keyword's words occur in a row, each also in plural (`coin` ~ `coins`)."""
-    size = len(keyword)
-    for start in range(len(words) - size + 1):
-        if all(_same_word(words[start + i], keyword[i]) for i in range(size)):
-            return True
-    return False
-
-
-def _same_word(word: str, keyword: str) -> bool:
-    return word == keyword or (word.startswith(keyword) and word[len(keyword) :] in ("s", "es"))
-
-
-def parse_value(
-    target: TargetSpec, value: Any, weight_options: WeightOptions, store_unit: str | None
-) -> Any:
-    """One raw value as the target's kind; raises `Rejected`."""
-    return _PARSERS[target.kind](target, value, weight_options, store_unit)
-
-
-def _quantity(target: TargetSpec, value: Any) -> Decimal:
-    quantity = parsers.parse_decimal(value)
-    if quantity <= 0:
-        raise Rejected(codes.INVALID_QUANTITY, "is not more than zero")
-    parsers.check_range(quantity, minimum=None, maximum=target.maximum)
-    return quantity
-
-
-def _integer(target: TargetSpec, value: Any) -> int:
-    number = parsers.parse_integer(value)
-    parsers.check_range(number, minimum=target.minimum, maximum=target.maximum)
-    return number
-
-
-def _enum(target: TargetSpec, value: Any) -> str:
-    word = parsers.as_text(value).strip().lower()
-    if target.enum_values is None or word not in target.enum_values:
-        known = ", ".join(sorted(target.enum_values or ()))
-        raise Rejected(target.unknown_code, f"is not one of {known}")
-    return word
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise Rejected(codes.INVALID_TYPE, f"is {parsers.describe_type(value)}, expected an object")
-    return value
-
-
-_Parser = Callable[[TargetSpec, Any, WeightOptions, "str | None"], Any]
-_PARSERS: dict[str, _Parser] = {
-    "money": lambda t, v, w, s: parsers.parse_money(v, minimum=t.minimum, maximum=t.maximum),
-    "plain_text": lambda t, v, w, s: parsers.parse_plain_text(v, max_length=t.max_length),
-    "multiline_text": lambda t, v, w, s: parsers.parse_plain_text(
-        v, max_length=t.max_length, multiline=True
-    ),
-    "short_text": lambda t, v, w, s: parsers.parse_short_text(v, max_length=t.max_length),
-    "reference": lambda t, v, w, s: parsers.parse_short_text(v, max_length=t.max_length),
-    "external_id": lambda t, v, w, s: parsers.parse_external_id(v),
-    "url": lambda t, v, w, s: parsers.parse_url(v),
-    "quantity": lambda t, v, w, s: _quantity(t, v),
-    "integer": lambda t, v, w, s: _integer(t, v),
-    "boolean": lambda t, v, w, s: parsers.parse_boolean(v),
-    "enum": lambda t, v, w, s: _enum(t, v),
-    "email": lambda t, v, w, s: parsers.parse_email(v),
-    "currency": lambda t, v, w, s: parsers.parse_currency(v),
-    "datetime": lambda t, v, w, s: parsers.parse_datetime(v),
-    "weight": lambda t, v, w, s: parsers.parse_weight(v, w, store_unit=s),
-    "purity": lambda t, v, w, s: parsers.parse_purity(v),
-    "objects": lambda t, v, w, s: _object(v),
-}

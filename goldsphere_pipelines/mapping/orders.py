@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from goldsphere_pipelines.mapping import errors as codes
+from goldsphere_pipelines.mapping.compiled import FALLBACK, FastPath
 from goldsphere_pipelines.mapping.engine import CompiledRule, RuleFailure
 from goldsphere_pipelines.mapping.errors import DEPENDENCY_CODES, MappingError, mask_email
 from goldsphere_pipelines.mapping.lookups import OrderLookups
@@ -18,9 +19,18 @@ from goldsphere_pipelines.mapping.normalize import normalize_email
 from goldsphere_pipelines.mapping.paths import MAX_CANDIDATES
 from goldsphere_pipelines.mapping.record_checks import internal_error, record_id, wrong_type
 from goldsphere_pipelines.mapping.rules import CompiledMapping
+from goldsphere_pipelines.mapping.targets import ORDER_STATUSES, PAYMENT_STATUSES, TRANSACTION_TYPES
+from goldsphere_pipelines.mapping.trusted import (
+    checked_model,
+    construct_checked,
+    is_amount,
+    is_optional_moment,
+)
 
 TOLERANCE = Decimal("0.01")
 UNIT_PRICE_STEP = Decimal("0.0001")
+_CENT = Decimal("0.01")
+_NO_CENTS = Decimal("0.00")
 
 _ORDER_TARGETS = (
     "user",
@@ -47,6 +57,7 @@ _ITEM_TARGETS = (
 )
 
 
+@checked_model
 class MappedOrderItem(BaseModel):
     """A goldsphere `order_items` row. `unit_price` is `total_price / quantity` to four
     places (two when exact): WooCommerce's own `price` is a float and is never used."""
@@ -64,6 +75,7 @@ class MappedOrderItem(BaseModel):
     sku: str | None
 
 
+@checked_model
 class MappedOrder(BaseModel):
     """A goldsphere `orders` row with its items and the shop's totals.
 
@@ -130,13 +142,18 @@ def _map_order(payload: Any, mapping: CompiledMapping, lookups: OrderLookups) ->
     errors: list[MappingError] = []
     external_id = record_id(payload.get("id"), "external_id", errors)
     values: dict[str, Any] = {}
+    rules = mapping.rules
     for target in _ORDER_TARGETS:
-        rule = mapping.rules.get(target)
+        rule = rules.get(target)
         if rule is not None:
-            try:
-                values[target] = rule.evaluate(payload)
-            except RuleFailure as failure:
-                errors.append(failure.error)
+            value = rule.fast_path(payload, None)
+            if value is FALLBACK:
+                try:
+                    value = rule.evaluate(payload)
+                except RuleFailure as failure:
+                    errors.append(failure.error)
+                    continue
+            values[target] = value
     user_id = _user(values.get("user"), external_id, lookups, errors)
     lines = _lines(payload, mapping, lookups, errors)
     subtotal = _reconcile(values, lines, errors)
@@ -144,26 +161,55 @@ def _map_order(payload: Any, mapping: CompiledMapping, lookups: OrderLookups) ->
         return OrderMappingResult(order=None, errors=errors)
     paid_at = values.get("paid_at")
     payment_status = values.get("payment_status") or ("paid" if paid_at else "pending")
-    zero = Decimal("0.00")
+    zero = _NO_CENTS
     return OrderMappingResult(
-        order=MappedOrder(
-            external_id=external_id or "",
-            user_id=user_id,
-            type=values["type"],
-            order_status=values["order_status"],
-            payment_status=payment_status,
-            paid_at=paid_at,
-            created_at=values.get("created_at"),
-            currency=values["currency"],
-            items=[line.item for line in lines if line.item is not None],
-            subtotal=subtotal,
-            taxes=values.get("taxes") or zero,
-            shipping=values.get("shipping") or zero,
-            fees=values.get("fees") or zero,
-            discounts=values.get("discounts") or zero,
-            total=values["total"],
+        order=_order(
+            {
+                "external_id": external_id or "",
+                "user_id": user_id,
+                "type": values["type"],
+                "order_status": values["order_status"],
+                "payment_status": payment_status,
+                "paid_at": paid_at,
+                "created_at": values.get("created_at"),
+                "currency": values["currency"],
+                "items": [line.item for line in lines if line.item is not None],
+                "subtotal": subtotal,
+                "taxes": values.get("taxes") or zero,
+                "shipping": values.get("shipping") or zero,
+                "fees": values.get("fees") or zero,
+                "discounts": values.get("discounts") or zero,
+                "total": values["total"],
+            }
         )
     )
+
+
+def _order(fields: dict[str, Any]) -> MappedOrder:
+    """`MappedOrder(**fields)`, without validation when every value is already valid."""
+    if (
+        type(fields["external_id"]) is str
+        and type(fields["user_id"]) is UUID
+        and type(fields["type"]) is str
+        and type(fields["order_status"]) is str
+        and type(fields["payment_status"]) is str
+        and fields["type"] in TRANSACTION_TYPES
+        and fields["order_status"] in ORDER_STATUSES
+        and fields["payment_status"] in PAYMENT_STATUSES
+        and is_optional_moment(fields["paid_at"])
+        and is_optional_moment(fields["created_at"])
+        and type(fields["currency"]) is str
+        and type(fields["items"]) is list
+        and all(type(item) is MappedOrderItem for item in fields["items"])
+        and is_amount(fields["subtotal"])
+        and is_amount(fields["taxes"])
+        and is_amount(fields["shipping"])
+        and is_amount(fields["fees"])
+        and is_amount(fields["discounts"])
+        and is_amount(fields["total"])
+    ):
+        return construct_checked(MappedOrder, fields)
+    return MappedOrder(**fields)
 
 
 def _user(
@@ -187,8 +233,7 @@ def _user(
     return user_id
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
+class _Line(NamedTuple):
     """One line item as far as it maps: its total counts towards reconciliation even when
     its product is not found, so that every error of the order is reported at once."""
 
@@ -221,54 +266,81 @@ def _lines(
             )
         )
         return None
-    rules = [(target[len("item.") :], mapping.rules.get(target)) for target in _ITEM_TARGETS]
+    rules = [
+        (target[len("item.") :], rule, rule.fast_path)
+        for target in _ITEM_TARGETS
+        if (rule := mapping.rules.get(target)) is not None
+    ]
     return [_line(index, raw, rules, lookups, errors) for index, raw in enumerate(raw_items or ())]
 
 
 def _line(
     index: int,
     raw: Any,
-    rules: list[tuple[str, CompiledRule | None]],
+    rules: list[tuple[str, CompiledRule, FastPath]],
     lookups: OrderLookups,
     errors: list[MappingError],
 ) -> _Line:
-    label = f"items[{index}]"
     if not isinstance(raw, dict):
-        errors.append(wrong_type(label, raw, "a line item object"))
+        errors.append(wrong_type(f"items[{index}]", raw, "a line item object"))
         return _Line(total=None, item=None)
     values: dict[str, Any] = {}
     failed = False
-    for name, rule in rules:
-        if rule is None:
-            continue
-        try:
-            values[name] = rule.evaluate(raw, label=f"{label}.{name}")
-        except RuleFailure as failure:
-            errors.append(failure.error)
-            failed = True
+    for name, rule, fast_path in rules:
+        value = fast_path(raw, None)
+        if value is FALLBACK:
+            try:
+                value = rule.evaluate(raw, label=f"items[{index}].{name}")
+            except RuleFailure as failure:
+                errors.append(failure.error)
+                failed = True
+                continue
+        values[name] = value
     total: Decimal | None = values.get("total_price")
-    product_id = _product(label, values, lookups, errors)
+    product_id = _product(index, values, lookups, errors)
     if failed or product_id is None or total is None:
         return _Line(total=total, item=None)
     quantity: Decimal = values["quantity"]
-    return _Line(
-        total=total,
-        item=MappedOrderItem(
-            product_id=product_id,
-            product_name=values["product_name"],
-            quantity=quantity,
-            unit_price=_unit_price(total, quantity),
-            total_price=total,
-            external_line_id=values.get("external_line_id"),
-            external_product_id=values.get("product_id"),
-            external_variation_id=values.get("variation_id"),
-            sku=values.get("sku") or None,
-        ),
+    line_id, external_product_id, variation_id, sku = (
+        values.get("external_line_id"),
+        values.get("product_id"),
+        values.get("variation_id"),
+        values.get("sku") or None,
     )
+    unit_price = _unit_price(total, quantity)
+    fields = {
+        "product_id": product_id,
+        "product_name": values["product_name"],
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "total_price": total,
+        "external_line_id": line_id,
+        "external_product_id": external_product_id,
+        "external_variation_id": variation_id,
+        "sku": sku,
+    }
+    # Validation would return these very values; check them here, far faster.
+    if (
+        type(product_id) is UUID
+        and type(fields["product_name"]) is str
+        and type(quantity) is Decimal
+        and quantity.is_finite()
+        and quantity > 0
+        and type(unit_price) is Decimal
+        and unit_price.is_finite()
+        and type(total) is Decimal
+        and total.is_finite()
+        and (line_id is None or type(line_id) is str)
+        and (external_product_id is None or type(external_product_id) is str)
+        and (variation_id is None or type(variation_id) is str)
+        and (sku is None or type(sku) is str)
+    ):
+        return _Line(total=total, item=construct_checked(MappedOrderItem, fields))
+    return _Line(total=total, item=MappedOrderItem(**fields))
 
 
 def _product(
-    label: str, values: dict[str, Any], lookups: OrderLookups, errors: list[MappingError]
+    index: int, values: dict[str, Any], lookups: OrderLookups, errors: list[MappingError]
 ) -> UUID | None:
     """By variation id first, then product id, then SKU."""
     variation_id = values.get("variation_id")
@@ -282,6 +354,7 @@ def _product(
     )
     if found is not None:
         return found
+    label = f"items[{index}]"
     line = values.get("external_line_id")
     name = values.get("product_name")
     described = f"line item {line or '(no id)'}" + (f" {name!r}" if name else "")
@@ -311,7 +384,7 @@ def _product(
 
 def _unit_price(total: Decimal, quantity: Decimal) -> Decimal:
     unit = (total / quantity).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_EVEN)
-    cents = unit.quantize(Decimal("0.01"))
+    cents = unit.quantize(_CENT)
     return cents if cents == unit else unit
 
 
@@ -319,11 +392,15 @@ def _reconcile(
     values: dict[str, Any], lines: list[_Line] | None, errors: list[MappingError]
 ) -> Decimal | None:
     """The subtotal (sum of item totals), after checking the shop's total against it."""
-    if lines is None or any(line.total is None for line in lines):
+    if lines is None:
         return None
-    subtotal = sum((line.total for line in lines if line.total is not None), Decimal("0.00"))
+    subtotal = _NO_CENTS
+    for line in lines:
+        if line.total is None:
+            return None
+        subtotal += line.total
     total = values.get("total")
-    if total is None or any(name not in values for name in ("shipping", "fees", "taxes")):
+    if total is None or "shipping" not in values or "fees" not in values or "taxes" not in values:
         return subtotal  # a part failed to parse and is reported already; no sum to compare
     shipping = values.get("shipping") or Decimal(0)
     fees = values.get("fees") or Decimal(0)

@@ -22,7 +22,7 @@ elements costs no more than a normal one.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,3 +194,155 @@ def _matches(value: Any, normalized: str) -> bool:
 # Names compared by [key=value] are short; a longer value cannot be meant, and folding a
 # hostile megabyte for each of a thousand elements would be slow.
 _MAX_MATCHED_LENGTH = 1000
+
+
+# --- compiled readers: the fast path ---------------------------------------------------
+#
+# `read_source` walks the steps as data, deciding per step and per value what to do.
+# The rule engine's fast path (compiled.py) reads through these closures instead, built
+# once per rule; each gives exactly what `_read_path` gives for its path.
+
+PathReader = Callable[[Any], list[Any]]
+"""Every value one path finds (absent ones included), as `_read_path` finds them."""
+
+ValueReader = Callable[[Any], Any]
+"""The one value a path of fields and indexes finds, or None when it finds nothing."""
+
+
+def value_reader(path: SourcePath) -> ValueReader | None:
+    """A reader for a path of fields and list indexes only (`billing.email`,
+    `images[0].src`), which finds one value at most; None for any other path.
+
+    Finding nothing and finding null both give None: either way there is no value.
+    """
+    if not all(isinstance(step, Key | Index) for step in path.steps):
+        return None
+    if len(path.steps) == 1 and isinstance(path.steps[0], Key):
+        name = path.steps[0].name
+
+        def read_field(payload: Any) -> Any:
+            return payload.get(name) if isinstance(payload, dict) else None
+
+        return read_field
+    # (field name, 0) for a field, (None, position) for a list index
+    steps = tuple(
+        (step.name, 0) if isinstance(step, Key) else (None, step.position)
+        for step in path.steps
+        if isinstance(step, Key | Index)
+    )
+
+    def read_fields(payload: Any) -> Any:
+        value = payload
+        for name, position in steps:
+            if name is not None:
+                if not isinstance(value, dict):
+                    return None
+                value = value.get(name)
+            elif isinstance(value, list) and -len(value) <= position < len(value):
+                value = value[position]
+            else:
+                return None
+        return value
+
+    return read_fields
+
+
+def path_reader(path: SourcePath) -> PathReader:
+    """A reader giving what `_read_path(path.steps, payload)` gives."""
+    single = value_reader(path)
+    if single is not None:
+        one: ValueReader = single
+
+        def read_one(payload: Any) -> list[Any]:
+            value = one(payload)
+            return [] if value is None else [value]
+
+        return read_one
+    walks = tuple(_step_walker(step) for step in path.steps)
+
+    def read_many(payload: Any) -> list[Any]:
+        current = [payload]
+        for walk in walks:
+            current = walk(current)
+            if not current:
+                break
+        return current
+
+    return read_many
+
+
+_Walker = Callable[[list[Any]], list[Any]]
+
+
+def _step_walker(step: Step) -> _Walker:
+    # `current` never holds more than MAX_CANDIDATES values, so a field or an index step
+    # cannot exceed it; only [*] and [key=value] need cutting.
+    if isinstance(step, Key):
+        name = step.name
+
+        def field(current: list[Any]) -> list[Any]:
+            return [value[name] for value in current if isinstance(value, dict) and name in value]
+
+        return field
+    if isinstance(step, Index):
+        position = step.position
+
+        def index(current: list[Any]) -> list[Any]:
+            return [
+                value[position]
+                for value in current
+                if isinstance(value, list) and -len(value) <= position < len(value)
+            ]
+
+        return index
+    if isinstance(step, Every):
+
+        def every(current: list[Any]) -> list[Any]:
+            following: list[Any] = []
+            for value in current:
+                if isinstance(value, list):
+                    following.extend(value[:MAX_CANDIDATES])
+                    if len(following) >= MAX_CANDIDATES:
+                        del following[MAX_CANDIDATES:]
+                        break
+            return following
+
+        return every
+    return _where_walker(step)
+
+
+def _where_walker(step: Where) -> _Walker:
+    key, normalized = step.key, step.normalized_value
+    # Attribute names repeat on every product: remember which ones match.
+    seen: dict[str, bool] = {}
+
+    def where(current: list[Any]) -> list[Any]:
+        following: list[Any] = []
+        for value in current:
+            if not isinstance(value, list):
+                continue
+            for element in value[:MAX_CANDIDATES]:
+                if not isinstance(element, dict):
+                    continue
+                name = element.get(key)
+                if type(name) is str and len(name) <= _REMEMBERED_NAME_LENGTH:
+                    matched = seen.get(name)
+                    if matched is None:
+                        matched = _matches(name, normalized)
+                        if len(seen) >= _REMEMBERED_NAMES:
+                            seen.clear()
+                        seen[name] = matched
+                else:
+                    matched = _matches(name, normalized)
+                if matched:
+                    following.append(element)
+            if len(following) >= MAX_CANDIDATES:
+                del following[MAX_CANDIDATES:]
+                break
+        return following
+
+    return where
+
+
+_REMEMBERED_NAME_LENGTH = 100
+_REMEMBERED_NAMES = 1024

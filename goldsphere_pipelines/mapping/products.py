@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from goldsphere_pipelines.mapping import errors as codes
+from goldsphere_pipelines.mapping.compiled import FALLBACK
 from goldsphere_pipelines.mapping.engine import RuleFailure
 from goldsphere_pipelines.mapping.errors import MappingError, shown_value
 from goldsphere_pipelines.mapping.lookups import ProductLookups
@@ -22,6 +23,12 @@ from goldsphere_pipelines.mapping.parsers import (
 )
 from goldsphere_pipelines.mapping.record_checks import internal_error, record_id, wrong_type
 from goldsphere_pipelines.mapping.rules import CompiledMapping
+from goldsphere_pipelines.mapping.trusted import (
+    checked_model,
+    construct_checked,
+    is_amount,
+    is_optional_text,
+)
 from goldsphere_pipelines.mapping.variations import inherit
 
 # WooCommerce product types that are containers: a variable product is bought through its
@@ -36,6 +43,7 @@ _REFERENCE_TARGETS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@checked_model
 class MappedProduct(BaseModel):
     """A goldsphere `product` row as the shop describes it.
 
@@ -133,10 +141,14 @@ def _map_product(
 
     values: dict[str, Any] = {}
     for target, rule in mapping.rules.items():
-        try:
-            values[target] = rule.evaluate(product, store_unit=store_weight_unit)
-        except RuleFailure as failure:
-            errors.append(failure.error)
+        value = rule.fast_path(product, store_weight_unit)
+        if value is FALLBACK:
+            try:
+                value = rule.evaluate(product, store_unit=store_weight_unit)
+            except RuleFailure as failure:
+                errors.append(failure.error)
+                continue
+        values[target] = value
     resolved = {
         target: _resolve(target, values.get(target), getattr(lookups, table), code, mapping, errors)
         for target, table, code in _REFERENCE_TARGETS
@@ -149,30 +161,69 @@ def _map_product(
     stock = values.get("stock_quantity")
     in_stock = values.get("in_stock")
     return ProductMappingResult(
-        product=MappedProduct(
-            external_id=external_id or "",
-            parent_external_id=parent_external_id,
-            sku=values.get("sku") or None,
-            name=values["name"],
-            product_type_id=resolved["product_type"][0],
-            product_type_name=resolved["product_type"][1],
-            metal_id=resolved["metal"][0],
-            metal_name=resolved["metal"][1],
-            producer_id=resolved["producer"][0],
-            producer_name=resolved["producer"][1],
-            weight=weight,
-            weight_unit=weight_unit,
-            purity=values["purity"],
-            price=values["price"],
-            currency=currency or "",
-            year=values.get("year"),
-            description=values.get("description") or None,
-            image_url=values.get("image_url") or "",
-            in_stock=True if in_stock is None else in_stock,
-            # WooCommerce counts backorders as negative stock; goldsphere has no such thing.
-            stock_quantity=None if stock is None else max(stock, 0),
+        product=_product(
+            {
+                "external_id": external_id or "",
+                "parent_external_id": parent_external_id,
+                "sku": values.get("sku") or None,
+                "name": values["name"],
+                "product_type_id": resolved["product_type"][0],
+                "product_type_name": resolved["product_type"][1],
+                "metal_id": resolved["metal"][0],
+                "metal_name": resolved["metal"][1],
+                "producer_id": resolved["producer"][0],
+                "producer_name": resolved["producer"][1],
+                "weight": weight,
+                "weight_unit": weight_unit,
+                "purity": values["purity"],
+                "price": values["price"],
+                "currency": currency or "",
+                "year": values.get("year"),
+                "description": values.get("description") or None,
+                "image_url": values.get("image_url") or "",
+                "in_stock": True if in_stock is None else in_stock,
+                # WooCommerce counts backorders as negative stock; goldsphere has no such thing.
+                "stock_quantity": None if stock is None else max(stock, 0),
+            }
         )
     )
+
+
+_WEIGHT_UNITS = frozenset({"grams", "troy_ounces", "kilograms"})
+
+
+def _product(fields: dict[str, Any]) -> MappedProduct:
+    """`MappedProduct(**fields)`, without validation when every value is already valid."""
+    weight, purity, price = fields["weight"], fields["purity"], fields["price"]
+    year, stock = fields["year"], fields["stock_quantity"]
+    if (
+        type(fields["external_id"]) is str
+        and is_optional_text(fields["parent_external_id"])
+        and is_optional_text(fields["sku"])
+        and type(fields["name"]) is str
+        and type(fields["product_type_id"]) is UUID
+        and type(fields["product_type_name"]) is str
+        and type(fields["metal_id"]) is UUID
+        and type(fields["metal_name"]) is str
+        and type(fields["producer_id"]) is UUID
+        and type(fields["producer_name"]) is str
+        and is_amount(weight)
+        and weight > 0
+        and type(fields["weight_unit"]) is str
+        and fields["weight_unit"] in _WEIGHT_UNITS
+        and is_amount(purity)
+        and 0 < purity <= 1
+        and is_amount(price)
+        and price >= 0
+        and type(fields["currency"]) is str
+        and (year is None or type(year) is int)
+        and is_optional_text(fields["description"])
+        and type(fields["image_url"]) is str
+        and type(fields["in_stock"]) is bool
+        and (stock is None or type(stock) is int)
+    ):
+        return construct_checked(MappedProduct, fields)
+    return MappedProduct(**fields)
 
 
 def _failed(error: MappingError) -> ProductMappingResult:

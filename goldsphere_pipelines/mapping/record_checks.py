@@ -31,6 +31,8 @@ def wrong_type(field_name: str, value: Any, expected: str) -> MappingError:
 
 def record_id(value: Any, field_name: str, errors: list[MappingError]) -> str | None:
     """The record's WooCommerce id as text; None, with an error appended, when unusable."""
+    if type(value) is int and 0 < value < 2**63:
+        return str(value)  # what parse_external_id gives for the usual JSON number
     try:
         external_id = None if value is None else parse_external_id(value)
     except Rejected as problem:

@@ -20,7 +20,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from goldsphere_pipelines.errors import GoldsphereError
-from goldsphere_pipelines.mapping.engine import CompiledRule, Keyword, parse_value
+from goldsphere_pipelines.mapping.engine import CompiledRule
+from goldsphere_pipelines.mapping.kinds import parse_value
 from goldsphere_pipelines.mapping.normalize import name_words, normalize_name
 from goldsphere_pipelines.mapping.parsers import WEIGHT_UNIT_NAMES, Rejected, WeightOptions
 from goldsphere_pipelines.mapping.paths import PathSyntaxError, parse_source
@@ -32,6 +33,7 @@ from goldsphere_pipelines.mapping.targets import (
     EntityType,
     TargetSpec,
 )
+from goldsphere_pipelines.mapping.transforms import Keyword
 
 TRANSFORMS = (
     "regex",

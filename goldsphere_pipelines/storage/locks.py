@@ -25,13 +25,41 @@ class SyncAlreadyRunningError(GoldsphereError):
     code = "sync_already_running"
 
 
+class SyncLockLostError(GoldsphereError):
+    code = "sync_lock_lost"
+
+
+class HeldLock:
+    """The connector's sync lock while it is held; `ensure_held` proves it still is."""
+
+    def __init__(self, conn: sa.Connection, connector_name: str) -> None:
+        self._conn = conn
+        self._connector_name = connector_name
+
+    def ensure_held(self) -> None:
+        """Raise when the connection holding the lock is gone (PostgreSQL restarted or the
+        connection was cut): the lock went with it, and another sync could start, so this
+        one must stop writing."""
+        try:
+            self._conn.execute(sa.text("SELECT 1"))
+            self._conn.commit()
+        except sa.exc.DBAPIError as exc:
+            raise SyncLockLostError(
+                f"The database connection holding the sync lock of {self._connector_name!r} "
+                "was lost (PostgreSQL restarted or the connection was cut), so the sync "
+                "stopped. What was committed stays; start the sync again."
+            ) from exc
+
+
 def _lock_key(connector_id: UUID) -> int:
     # A stable 31-bit key from the UUID; collisions only serialize two connectors' syncs.
     return int(connector_id.int % (2**31 - 1))
 
 
 @contextmanager
-def connector_sync_lock(engine: Engine, connector_id: UUID, connector_name: str) -> Iterator[None]:
+def connector_sync_lock(
+    engine: Engine, connector_id: UUID, connector_name: str
+) -> Iterator[HeldLock]:
     """Hold the connector's sync lock for the block, or fail at once if another sync holds it."""
     conn = engine.connect()
     try:
@@ -46,7 +74,7 @@ def connector_sync_lock(engine: Engine, connector_id: UUID, connector_name: str)
                 "finish (see its run in the Dagster UI), then start this one again."
             )
         try:
-            yield
+            yield HeldLock(conn, connector_name)
         finally:
             try:
                 conn.execute(

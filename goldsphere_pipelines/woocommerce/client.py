@@ -359,15 +359,17 @@ class WooCommerceClient:
             )
         return total
 
-    def test_connection(self) -> ConnectionTestResult:
+    def test_connection(self, *, max_attempts: int | None = 2) -> ConnectionTestResult:
         """Whether the store can be read with these settings, and what it told about itself.
 
         Never raises for a store-side problem: `success=False` with a message an admin can
         act on (wrong URL, not WooCommerce, REST API off, key invalid or without read
-        permission, TLS failure, timeout). Uses at most two attempts per request.
+        permission, TLS failure, timeout). `max_attempts` per request: two by default, so an
+        admin's Test Connection answers quickly; None uses the client's retry policy (what a
+        sync uses, so a short outage within the retry budget does not fail it).
         """
         return run_connection_test(
-            lambda path, params: self._get(path, params, expect="any", max_attempts=2),
+            lambda path, params: self._get(path, params, expect="any", max_attempts=max_attempts),
             base_url=self.base_url,
         )
 

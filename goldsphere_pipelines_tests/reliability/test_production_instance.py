@@ -1,0 +1,96 @@
+"""The repository's production dagster.yaml, used for real: dagster-postgres storage on a
+scratch database of the test PostgreSQL server, the queued run coordinator with its
+per-connector limit, run monitoring. A sync runs on it and is stored in PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from dagster._core.run_coordinator import QueuedRunCoordinator
+from sqlalchemy.engine import make_url
+
+from goldsphere_pipelines.defs.partitions import CONNECTOR_PARTITIONS_NAME
+from goldsphere_pipelines_tests.pipeline.conftest import Shop, register, sync
+from goldsphere_pipelines_tests.reliability.support import sync_problems
+from goldsphere_pipelines_tests.support.database import admin_server_url, scratch_database
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def production_instance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[dg.DagsterInstance, sa.Engine]]:
+    server = make_url(admin_server_url())
+    if not server.host:
+        pytest.skip(
+            "the test PostgreSQL is the embedded one (a Unix socket, no TCP), and "
+            "dagster-postgres' config names a host and port"
+        )
+    home = tmp_path / "dagster-home"
+    home.mkdir()
+    shutil.copy(REPOSITORY / "dagster.yaml", home / "dagster.yaml")
+    with scratch_database(prefix="gs_dagster") as url:
+        storage = make_url(url)
+        monkeypatch.setenv("DAGSTER_HOME", str(home))
+        monkeypatch.setenv("DAGSTER_PG_HOST", storage.host or "")
+        monkeypatch.setenv("DAGSTER_PG_PORT", str(storage.port or 5432))
+        monkeypatch.setenv("DAGSTER_PG_USERNAME", storage.username or "")
+        monkeypatch.setenv("DAGSTER_PG_PASSWORD", storage.password or "")
+        monkeypatch.setenv("DAGSTER_PG_DB", storage.database or "")
+        instance = dg.DagsterInstance.get()
+        engine = sa.create_engine(url)
+        try:
+            yield instance, engine
+        finally:
+            instance.dispose()
+            engine.dispose()
+
+
+def test_a_sync_on_the_production_instance_is_stored_in_postgresql(
+    pipeline_db: sa.Engine,
+    shop_factory: Callable[..., Shop],
+    production_instance: tuple[dg.DagsterInstance, sa.Engine],
+) -> None:
+    instance, storage = production_instance
+    coordinator = instance.run_coordinator
+    assert isinstance(coordinator, QueuedRunCoordinator)
+    limits = coordinator.get_run_queue_config().tag_concurrency_limits
+    assert {
+        "key": "dagster/partition",
+        "value": {"applyLimitPerUniqueValue": True},
+        "limit": 1,
+    } in limits
+    assert instance.run_monitoring_enabled
+
+    shop = shop_factory(products=30, orders=150, seed=71)
+    connector = register(pipeline_db, shop)
+    result = sync(connector.name, instance=instance)
+
+    assert result.success
+    run = instance.get_run_by_id(result.run_id)
+    assert run is not None
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.tags["dagster/partition"] == connector.name
+    with storage.connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT status FROM runs WHERE run_id = :r"), {"r": result.run_id}
+        ).scalar_one()
+        events = conn.execute(
+            sa.text("SELECT count(*) FROM event_logs WHERE run_id = :r"), {"r": result.run_id}
+        ).scalar_one()
+        partitions = conn.execute(
+            sa.text("SELECT partition FROM dynamic_partitions WHERE partitions_def_name = :n"),
+            {"n": CONNECTOR_PARTITIONS_NAME},
+        ).scalars()
+        assert connector.name in list(partitions)
+    assert stored == "SUCCESS"
+    assert events > 0
+    materialized = instance.get_latest_materialization_event(dg.AssetKey(["goldsphere", "orders"]))
+    assert materialized is not None
+    assert sync_problems(pipeline_db, connector.id, shop.store) == []
