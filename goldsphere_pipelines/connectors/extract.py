@@ -32,6 +32,9 @@ from goldsphere_pipelines.storage.sync_state import Entity, SyncState, SyncState
 
 logger = logging.getLogger(__name__)
 
+# After this many rows written, fresh planner statistics pay for themselves in mapping.
+BULK_LOAD_ROWS = 5000
+
 
 class PageLike(Protocol):
     @property
@@ -143,6 +146,8 @@ class _Extractor:
 
     def finish(self) -> None:
         """Advance the watermark; everything read is committed by now."""
+        if self.stats.new + self.stats.changed >= BULK_LOAD_ROWS:
+            self.records.refresh_statistics()
         if self.max_modified is None:
             return
         # Never past the moment this pass started: a record created while we paged might

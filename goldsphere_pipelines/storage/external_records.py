@@ -7,6 +7,7 @@ written at all, so a re-sync of an unchanged store writes nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,8 @@ from uuid import UUID
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+logger = logging.getLogger(__name__)
 
 RecordKind = Literal["product", "order"]
 _TABLE: dict[RecordKind, str] = {"product": "external_product", "order": "external_order"}
@@ -129,6 +132,18 @@ class ExternalRecordRepository:
             counts.changed_ids.append(external_id)
         return counts
 
+    def refresh_statistics(self) -> None:
+        """ANALYZE the table after a bulk load, so the planner knows its new size.
+
+        Autovacuum would get there eventually; a first sync of a large shop maps its rows
+        seconds after writing them. Skipped quietly where the role may not analyze.
+        """
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(sa.text(f"ANALYZE {self._table}"))
+        except sa.exc.DBAPIError:
+            logger.info("Could not ANALYZE %s (insufficient privilege?); continuing.", self._table)
+
     def requeue_children(self, connector_id: UUID, parent_ids: Sequence[str]) -> int:
         """Variations inherit from their parent: a changed parent sends them back to mapping."""
         if self._kind != "product" or not parent_ids:
@@ -175,14 +190,20 @@ class ExternalRecordRepository:
             else ("status = 'pending'")
         )
         while True:
+            # Two spellings rather than "(:last IS NULL OR id > :last)", which keeps
+            # PostgreSQL from using the partial index on (connector_id, id).
+            after = "" if last_id is None else " AND id > :last"
             with self._engine.connect() as conn:
                 rows = conn.execute(
                     sa.text(
+                        # The ids are chosen first, so that whatever plan PostgreSQL picks
+                        # (fresh tables have no statistics yet), it sorts ids only and
+                        # converts just this batch's payloads to text.
                         f"SELECT id, external_id, {parent_col} AS parent_external_id, "
                         f"raw_payload_json::text AS payload FROM {self._table} "
-                        f"WHERE connector_id = :cid AND {wanted} "
-                        "AND (CAST(:last AS uuid) IS NULL OR id > CAST(:last AS uuid)) "
-                        "ORDER BY id LIMIT :n"
+                        f"WHERE id IN (SELECT id FROM {self._table} "
+                        f"WHERE connector_id = :cid AND {wanted}{after} "
+                        "ORDER BY id LIMIT :n) ORDER BY id"
                     ),
                     {"cid": connector_id, "last": last_id, "n": batch_size},
                 ).all()
