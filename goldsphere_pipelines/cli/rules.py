@@ -7,29 +7,17 @@ Rules are JSON objects `{entity_type, source_field, target_field, transform}` (R
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import IO
 
 import click
-from sqlalchemy.engine import Engine
 
+from goldsphere_pipelines.cli.connectors import database_engine
 from goldsphere_pipelines.connectors import rules as rule_service
 from goldsphere_pipelines.mapping.rules import default_template
 from goldsphere_pipelines.mapping.targets import TARGETS, EntityType
-from goldsphere_pipelines.storage.engine import create_engine, resolve_database_url
 from goldsphere_pipelines.storage.mapping_rules import StoredMappingRule
 
 _ENTITY = click.Choice(["product", "order"])
-
-
-@contextmanager
-def _engine() -> Iterator[Engine]:
-    engine = create_engine(resolve_database_url(), pool_size=1)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @click.group()
@@ -43,7 +31,7 @@ def rules() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the rules as a JSON list.")
 def list_command(connector: str, entity_type: EntityType | None, as_json: bool) -> None:
     """Show CONNECTOR's own rules (the template's rules apply to every other target)."""
-    with _engine() as engine:
+    with database_engine() as engine:
         stored = rule_service.list_connector_rules(engine, connector, entity_type)
     if as_json:
         click.echo(json.dumps([rule.to_json() for rule in stored], indent=2))
@@ -69,7 +57,7 @@ def list_command(connector: str, entity_type: EntityType | None, as_json: bool) 
 def add_command(connector: str, source: IO[str], as_json: bool) -> None:
     """Validate and store rules for CONNECTOR (all or none)."""
     specs = rule_service.parse_rules_document(source.read())
-    with _engine() as engine:
+    with database_engine() as engine:
         stored = rule_service.add_connector_rules(engine, connector, specs)
     if as_json:
         click.echo(json.dumps([rule.to_json() for rule in stored], indent=2))
@@ -83,7 +71,7 @@ def add_command(connector: str, source: IO[str], as_json: bool) -> None:
 @click.argument("rule_id")
 def remove_command(connector: str, rule_id: str) -> None:
     """Delete CONNECTOR's rule RULE_ID; the template's rule for its target applies again."""
-    with _engine() as engine:
+    with database_engine() as engine:
         rule_service.remove_connector_rule(engine, connector, rule_id)
     click.echo(f"removed rule {rule_id.strip()} from connector '{connector}'")
 

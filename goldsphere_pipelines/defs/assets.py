@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 import dagster as dg
+from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.extract import extract_orders, extract_products
 from goldsphere_pipelines.connectors.stats import StepStats
@@ -27,7 +28,7 @@ from goldsphere_pipelines.defs.resources import (
     utc_now,
 )
 from goldsphere_pipelines.errors import GoldsphereError
-from goldsphere_pipelines.storage.external_records import ExternalRecordRepository
+from goldsphere_pipelines.storage.external_records import ExternalRecordRepository, RecordKind
 from goldsphere_pipelines.storage.sync_state import StoreFactsRepository
 
 OWNERS = ["team:goldsphere-data"]
@@ -79,6 +80,27 @@ def _skipped(connector_name: str, reason: str) -> dg.MaterializeResult:  # type:
     )
 
 
+def _disabled(session: SyncSession, step: str, entity: str) -> dg.MaterializeResult | None:  # type: ignore[type-arg]
+    """The no-op materialization of a step whose toggle (`sync_products`/`sync_orders`) is off."""
+    if getattr(session.connector, f"sync_{entity}"):
+        return None
+    reason = f"sync_{entity} is off for this connector"
+    session.skip(step, reason)
+    return _skipped(session.connector.name, reason)
+
+
+def _result(
+    engine: Engine, session: SyncSession, kind: RecordKind, stats: StepStats, *, raw: bool
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    """Counts for the UI: every external row for a raw asset, the mapped ones otherwise."""
+    connector = session.connector
+    counts = ExternalRecordRepository(engine, kind).status_counts(connector.id)
+    row_count = sum(counts.values()) if raw else counts["mapped"]
+    return dg.MaterializeResult(
+        metadata=step_metadata(connector.name, stats, row_count=row_count, status_counts=counts)
+    )
+
+
 @dg.asset(
     key=["goldsphere", "external_product"],
     deps=[woocommerce_products],
@@ -98,9 +120,8 @@ def external_product(
     engine = database.get_engine()
     session = sync.session(context, engine)
     connector = session.connector
-    if not connector.sync_products:
-        session.skip("products_extract", "sync_products is off for this connector")
-        return _skipped(connector.name, "sync_products is off for this connector")
+    if (skipped := _disabled(session, "products_extract", "products")) is not None:
+        return skipped
 
     def work() -> StepStats:
         # The client opens inside the step, so that a failure to decrypt the credentials
@@ -125,13 +146,7 @@ def external_product(
             return stats
 
     stats = session.step("products_extract", work)
-    records = ExternalRecordRepository(engine, "product")
-    counts = records.status_counts(connector.id)
-    return dg.MaterializeResult(
-        metadata=step_metadata(
-            connector.name, stats, row_count=sum(counts.values()), status_counts=counts
-        )
-    )
+    return _result(engine, session, "product", stats, raw=True)
 
 
 @dg.asset(
@@ -150,9 +165,8 @@ def products(
     engine = database.get_engine()
     session = sync.session(context, engine)
     connector = session.connector
-    if not connector.sync_products:
-        session.skip("products_map", "sync_products is off for this connector")
-        return _skipped(connector.name, "sync_products is off for this connector")
+    if (skipped := _disabled(session, "products_map", "products")) is not None:
+        return skipped
 
     def work() -> StepStats:
         currency = StoreFactsRepository(engine).get(connector.id).currency
@@ -172,12 +186,7 @@ def products(
         )
 
     stats = session.step("products_map", work)
-    counts = ExternalRecordRepository(engine, "product").status_counts(connector.id)
-    return dg.MaterializeResult(
-        metadata=step_metadata(
-            connector.name, stats, row_count=counts["mapped"], status_counts=counts
-        )
-    )
+    return _result(engine, session, "product", stats, raw=False)
 
 
 @dg.asset(
@@ -199,9 +208,8 @@ def external_order(
     engine = database.get_engine()
     session = sync.session(context, engine)
     connector = session.connector
-    if not connector.sync_orders:
-        session.skip("orders_extract", "sync_orders is off for this connector")
-        return _skipped(connector.name, "sync_orders is off for this connector")
+    if (skipped := _disabled(session, "orders_extract", "orders")) is not None:
+        return skipped
 
     def work() -> StepStats:
         with woocommerce.client_for(engine, connector) as client:
@@ -218,12 +226,7 @@ def external_order(
             return stats
 
     stats = session.step("orders_extract", work)
-    counts = ExternalRecordRepository(engine, "order").status_counts(connector.id)
-    return dg.MaterializeResult(
-        metadata=step_metadata(
-            connector.name, stats, row_count=sum(counts.values()), status_counts=counts
-        )
-    )
+    return _result(engine, session, "order", stats, raw=True)
 
 
 @dg.asset(
@@ -242,9 +245,8 @@ def orders(
     engine = database.get_engine()
     session = sync.session(context, engine)
     connector = session.connector
-    if not connector.sync_orders:
-        session.skip("orders_map", "sync_orders is off for this connector")
-        return _skipped(connector.name, "sync_orders is off for this connector")
+    if (skipped := _disabled(session, "orders_map", "orders")) is not None:
+        return skipped
     stats = session.step(
         "orders_map",
         lambda: map_pending_orders(
@@ -254,12 +256,7 @@ def orders(
             progress=_progress(context, "order mapping", session),
         ),
     )
-    counts = ExternalRecordRepository(engine, "order").status_counts(connector.id)
-    return dg.MaterializeResult(
-        metadata=step_metadata(
-            connector.name, stats, row_count=counts["mapped"], status_counts=counts
-        )
-    )
+    return _result(engine, session, "order", stats, raw=False)
 
 
 SYNC_ASSETS = [external_product, products, external_order, orders]
