@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from goldsphere_pipelines.connectors.configuration import load_credentials
 from goldsphere_pipelines.connectors.models import Connector
 from goldsphere_pipelines.connectors.validation import check_store_address
+from goldsphere_pipelines.errors import GoldsphereError
 from goldsphere_pipelines.storage.connectors import ConnectorRepository
 from goldsphere_pipelines.storage.credentials import CredentialCipher
 from goldsphere_pipelines.storage.sync_state import StoreFactsRepository
@@ -85,3 +86,16 @@ def check_connection(
             connector.id, currency=check.currency, version=check.woocommerce_version
         )
     return check
+
+
+def verify_store_for_sync(engine: Engine, connector: Connector, client: WooCommerceClient) -> None:
+    """A sync's first step: the connection check with the sync's own retry budget, recorded
+    on the connector (status, last test, currency, version); raises when the store cannot
+    be read, with the check's message."""
+    result = client.test_connection(max_attempts=None)
+    ConnectorRepository(engine).record_test_result(connector.id, result.success, result.message)
+    if not result.success:
+        raise GoldsphereError(result.message, code="connection_failed")
+    StoreFactsRepository(engine).record(
+        connector.id, currency=result.currency, version=result.woocommerce_version
+    )

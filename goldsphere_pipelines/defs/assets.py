@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.extract import extract_orders, extract_products
 from goldsphere_pipelines.connectors.stats import StepStats
+from goldsphere_pipelines.connectors.store_client import verify_store_for_sync
 from goldsphere_pipelines.connectors.sync_session import SyncSession
 from goldsphere_pipelines.connectors.transform import map_pending_orders, map_pending_products
 from goldsphere_pipelines.defs.metadata import step_metadata
@@ -127,12 +128,7 @@ def external_product(
         # The client opens inside the step, so that a failure to decrypt the credentials
         # or reach the store is recorded on the run row like any other.
         with woocommerce.client_for(engine, connector) as client:
-            check = client.test_connection(max_attempts=None)
-            if not check.success:
-                raise GoldsphereError(check.message, code="connection_failed")
-            StoreFactsRepository(engine).record(
-                connector.id, currency=check.currency, version=check.woocommerce_version
-            )
+            verify_store_for_sync(engine, connector, client)
             stats = extract_products(
                 engine,
                 connector.id,

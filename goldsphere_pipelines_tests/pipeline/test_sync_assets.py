@@ -6,6 +6,7 @@ from __future__ import annotations
 import dagster as dg
 import sqlalchemy as sa
 
+from goldsphere_pipelines.connectors.configuration import get_connector
 from goldsphere_pipelines.connectors.runs import list_runs
 from goldsphere_pipelines.storage.locks import connector_sync_lock
 from goldsphere_pipelines.storage.sync_runs import STALE_RUN_MESSAGE
@@ -71,6 +72,9 @@ def test_full_sync_lands_every_record_once(pipeline_db, shop_factory):
 
     run = list_runs(pipeline_db, connector.name, limit=1)[0]
     assert run.status == "success"
+    tested = get_connector(pipeline_db, connector.name)
+    assert tested.last_test_success is True
+    assert tested.last_test_at is not None
     assert run.stats["products_extract"]["fetched"] == len(store_products)
     assert run.stats["products_extract"]["new"] == len(store_products)
     assert run.stats["orders_extract"]["new"] == len(stored_orders)
