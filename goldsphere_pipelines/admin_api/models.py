@@ -11,10 +11,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import ConfigDict, Field, model_validator
 
-from goldsphere_pipelines.connectors.models import ConnectorSummary
+from goldsphere_pipelines.connectors.models import CamelModel, ConnectorSummary
 from goldsphere_pipelines.connectors.runs import SyncRun
 from goldsphere_pipelines.connectors.store_client import ConnectionCheck
 from goldsphere_pipelines.mapping.rules import RuleSpec
@@ -24,14 +23,7 @@ MAX_RUNS_PAGE = 100
 MAX_OFFSET = 1_000_000
 
 
-class _ApiModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        frozen=True,
-    )
+_ApiModel = CamelModel
 
 
 class _ApiInput(_ApiModel):
@@ -42,24 +34,8 @@ class ConnectorList(_ApiModel):
     items: list[ConnectorSummary]
 
 
-class ConnectionTestResponse(_ApiModel):
-    """Test Connection's answer; `success` false comes with what to fix in `message`."""
-
-    success: bool
-    message: str
-    woocommerce_version: str | None = None
-    currency: str | None = None
-    supports_modified_filters: bool | None = None
-
-    @classmethod
-    def from_check(cls, check: ConnectionCheck) -> ConnectionTestResponse:
-        return cls(
-            success=check.success,
-            message=check.message,
-            woocommerce_version=check.woocommerce_version,
-            currency=check.currency,
-            supports_modified_filters=check.supports_modified_filters,
-        )
+# Test Connection answers with the service's own result, camelCase like every response.
+ConnectionTestResponse = ConnectionCheck
 
 
 class SyncRequest(_ApiInput):

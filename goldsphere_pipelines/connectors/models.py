@@ -52,7 +52,9 @@ class Connector(BaseModel):
         return self.status is ConnectorStatus.DISABLED
 
 
-class _CamelModel(BaseModel):
+class CamelModel(BaseModel):
+    """camelCase on the wire (CLI `--json`, admin API), snake_case in Python."""
+
     model_config = ConfigDict(
         alias_generator=to_camel,
         validate_by_name=True,
@@ -62,7 +64,7 @@ class _CamelModel(BaseModel):
     )
 
 
-class LastRunSummary(_CamelModel):
+class LastRunSummary(CamelModel):
     """The newest external_sync_run of a connector."""
 
     id: UUID
@@ -73,7 +75,7 @@ class LastRunSummary(_CamelModel):
     error: str | None
 
 
-class ConnectorSummary(_CamelModel):
+class ConnectorSummary(CamelModel):
     """`ConnectorSummaryResponse` of the original design, plus name, auth and test details."""
 
     id: UUID

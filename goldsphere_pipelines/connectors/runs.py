@@ -6,18 +6,15 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.configuration import get_connector
+from goldsphere_pipelines.connectors.models import CamelModel
 from goldsphere_pipelines.storage.sync_runs import SyncRunRepository, SyncRunRow
 
 
-class SyncRun(BaseModel):
+class SyncRun(CamelModel):
     """One external_sync_run, camelCase on the wire."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
 
     id: UUID
     connector_id: UUID

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.configuration import load_credentials
-from goldsphere_pipelines.connectors.models import Connector
+from goldsphere_pipelines.connectors.models import CamelModel, Connector
 from goldsphere_pipelines.connectors.validation import check_store_address
 from goldsphere_pipelines.errors import GoldsphereError
 from goldsphere_pipelines.storage.connectors import ConnectorRepository
@@ -53,7 +53,7 @@ def open_store_client(
     )
 
 
-class ConnectionCheck(BaseModel):
+class ConnectionCheck(CamelModel):
     """The outcome of Test Connection, as the admin API and CLI show it."""
 
     success: bool

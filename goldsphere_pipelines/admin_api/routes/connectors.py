@@ -63,4 +63,4 @@ def test_connection(connector: ConnectorRef, context: Context) -> ConnectionTest
     A store-side problem is `success: false` with what to fix, not an error status."""
     found = configuration.get_connector(context.engine, connector)
     check = check_connection(context.engine, context.cipher, found)
-    return ConnectionTestResponse.from_check(check)
+    return check
