@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 # After this many rows written, fresh planner statistics pay for themselves in mapping.
 BULK_LOAD_ROWS = 5000
 
+# Variations are written in batches of about one page, across products.
+VARIATION_BATCH = 100
+
 
 class PageLike(Protocol):
     @property
@@ -88,6 +91,8 @@ class _Extractor:
         self.entity: Entity = entity
         self.kind: Literal["product", "order"] = "product" if entity == "products" else "order"
         self.records = ExternalRecordRepository(engine, self.kind)
+        # A first pass writes every record once: no stored hash can match.
+        self.first_load = not self.records.has_rows(connector_id)
         self.state_repo = SyncStateRepository(engine)
         self.state = self.state_repo.get(connector_id)
         self.plan = plan_extract(entity, self.state, settings, now)
@@ -96,23 +101,31 @@ class _Extractor:
         self.filter_ignored = False
         self.stats = StepStats(mode=self.plan.mode)
 
-    def store_page(self, payloads: list[Any], parent_id: str | None = None) -> list[RawRecord]:
-        """Convert and upsert one page; return the rows that were new or changed."""
-        rows = self.convert_page(payloads, parent_id)
-        counts = self.records.upsert_raw(self.connector_id, rows)
+    def store_page(self, payloads: list[Any]) -> list[RawRecord]:
+        """Convert and upsert one page of top-level records; return the new or changed rows."""
+        return self.store([(payload, None) for payload in payloads])
+
+    def store(self, items: list[tuple[Any, str | None]]) -> list[RawRecord]:
+        """Convert and upsert (payload, parent id) pairs in one transaction; return the rows
+        that were new or changed."""
+        rows = self.convert(items)
+        counts = self.upsert(rows)
         self.count(counts)
         changed = set(counts.changed_ids)
         return [r for r in rows if r.external_id in changed]
+
+    def upsert(self, rows: list[RawRecord]) -> UpsertCounts:
+        return self.records.upsert_raw(self.connector_id, rows, first_load=self.first_load)
 
     def count(self, counts: UpsertCounts) -> None:
         self.stats.new += counts.new
         self.stats.changed += counts.changed
         self.stats.unchanged += counts.unchanged
 
-    def convert_page(self, payloads: list[Any], parent_id: str | None = None) -> list[RawRecord]:
+    def convert(self, items: list[tuple[Any, str | None]]) -> list[RawRecord]:
         """Rows to store, and a recorded error for each record that cannot be stored."""
         rows: list[RawRecord] = []
-        for payload in payloads:
+        for payload, parent_id in items:
             converted = to_raw_record(self.kind, payload, parent_external_id=parent_id)
             if isinstance(converted, RecordError):
                 self.stats.invalid += 1
@@ -130,7 +143,7 @@ class _Extractor:
                     and modified < self.plan.modified_after - timedelta(seconds=1)
                 ):
                     self._store_ignores_filter()
-        self.stats.fetched += len(payloads)
+        self.stats.fetched += len(items)
         return rows
 
     def _store_ignores_filter(self) -> None:
@@ -175,20 +188,39 @@ def extract_products(
     now: datetime,
     progress: Any = None,
 ) -> StepStats:
-    """Products and the variations of variable products that are new or changed."""
+    """Products and the variations of variable products that are new or changed.
+
+    One pipeline rather than page after page: each product page is written as it arrives,
+    and the variable products it names are handed to the client's variation fetcher, which
+    works ahead in its threads while the next product page is written. Variations are
+    written in batches of about a page, whichever products they belong to.
+    """
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "products", settings, now)
-    for page in reader.iter_products(**_filters(ex.plan)):
-        ex.stats.pages += 1
-        written = ex.store_page(page.records)
-        variable_ids = _variable_ids(page.records, written, all_variable=ex.plan.reconcile)
-        if variable_ids:
-            ex.records.requeue_children(connector_id, [str(i) for i in variable_ids])
-            for product_id, variations in reader.iter_variations_many(variable_ids):
-                ex.stats.variation_requests += 1
-                ex.store_page(variations, parent_id=str(product_id))
-        if progress is not None:
-            progress(ex.stats)
+
+    def variable_ids() -> Iterator[int]:
+        # Pulled by the variation fetcher whenever it has room for more products.
+        for page in reader.iter_products(**_filters(ex.plan)):
+            ex.stats.pages += 1
+            written = ex.store_page(page.records)
+            ids = _variable_ids(page.records, written, all_variable=ex.plan.reconcile)
+            if ids:
+                ex.records.requeue_children(connector_id, [str(i) for i in ids])
+            if progress is not None:
+                progress(ex.stats)
+            yield from ids
+
+    batch: list[tuple[Any, str | None]] = []
+    for product_id, variations in reader.iter_variations_many(variable_ids()):
+        ex.stats.variation_requests += 1
+        batch.extend((variation, str(product_id)) for variation in variations)
+        if len(batch) >= VARIATION_BATCH:
+            ex.store(batch)
+            batch = []
+            if progress is not None:
+                progress(ex.stats)
+    if batch:
+        ex.store(batch)
     ex.finish()
     ex.stats.seconds = time.monotonic() - started
     return ex.stats
@@ -219,14 +251,15 @@ def extract_orders(
     now: datetime,
     progress: Any = None,
 ) -> StepStats:
-    """Orders, page by page; each page is written while the next one is converted."""
+    """Orders, page by page; each page is written by a writer thread while the next pages
+    are fetched and converted."""
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "orders", settings, now)
     with WriteBehind(ex.count) as writer:
         for page in reader.iter_orders(**_filters(ex.plan)):
             ex.stats.pages += 1
-            rows = ex.convert_page(page.records)
-            writer.submit(partial(ex.records.upsert_raw, connector_id, rows))
+            rows = ex.convert([(payload, None) for payload in page.records])
+            writer.submit(partial(ex.upsert, rows))
             if progress is not None:
                 progress(ex.stats)
     ex.finish()

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from sqlalchemy.engine import Engine
 
+from goldsphere_pipelines.connectors.gc_tuning import fewer_collections
 from goldsphere_pipelines.connectors.models import Connector
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.errors import GoldsphereError
@@ -86,7 +87,8 @@ class SyncSession:
         """Run one step; record its counts or its failure on the run row."""
         try:
             self.ensure_lock_held()
-            stats = work()
+            with fewer_collections():
+                stats = work()
             self.ensure_lock_held()
         except BaseException as exc:
             self.runs.fail(self.run_id, f"{name}: {describe_failure(exc)}")

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.sync_settings import SyncSettings
@@ -33,10 +33,12 @@ from goldsphere_pipelines.mapping import (
     normalize_email,
     normalize_name,
 )
+from goldsphere_pipelines.storage.engine import batch_transaction
 from goldsphere_pipelines.storage.external_records import (
     ExternalRecordRepository,
     MappingOutcome,
     PendingRecord,
+    RecordKind,
 )
 from goldsphere_pipelines.storage.goldsphere import (
     GoldsphereRepository,
@@ -110,29 +112,47 @@ def map_pending_products(
     lookups = product_lookups(goldsphere)
     mapping = _rules(engine, connector_id, "product")
     source = reference_source(connector_id)
-    for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
-        parents = records.raw_payloads(
-            connector_id, sorted({r.parent_external_id for r in batch if r.parent_external_id})
-        )
-        rows: list[ProductRow] = []
-        outcomes: list[MappingOutcome] = []
-        for record in batch:
-            outcome, row = _map_one_product(record, parents, store_currency, mapping, lookups)
-            outcomes.append(outcome)
-            if outcome.status == "failed":
-                _note_failure(stats, "product", record.external_id, outcome.errors)
-            elif row is None:
-                stats.not_sellable += 1
-            else:
-                stats.mapped += 1
-                rows.append(row)
-        with engine.begin() as conn:
-            goldsphere.upsert_products(conn, source, rows)
-            records.record_outcomes(conn, connector_id, outcomes)
-        if progress is not None:
-            progress(stats)
+    # Each batch commits in a writer thread while the next one is mapped here.
+    with WriteBehind[None](lambda _: None) as writer:
+        for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
+            parents = records.raw_payloads(
+                connector_id,
+                sorted({r.parent_external_id for r in batch if r.parent_external_id}),
+            )
+            rows: list[ProductRow] = []
+            outcomes: list[MappingOutcome] = []
+            for record in batch:
+                outcome, row = _map_one_product(record, parents, store_currency, mapping, lookups)
+                outcomes.append(outcome)
+                if outcome.status == "failed":
+                    _note_failure(stats, "product", record.external_id, outcome.errors)
+                elif row is None:
+                    stats.not_sellable += 1
+                else:
+                    stats.mapped += 1
+                    rows.append(row)
+            write_rows = partial(goldsphere.upsert_products, source=source, products=rows)
+            writer.submit(
+                partial(_commit_batch, engine, "product", connector_id, write_rows, outcomes)
+            )
+            if progress is not None:
+                progress(stats)
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _commit_batch(
+    engine: Engine,
+    kind: RecordKind,
+    connector_id: UUID,
+    write_rows: Callable[[Connection], object],
+    outcomes: list[MappingOutcome],
+) -> None:
+    """One transaction: the goldsphere rows and their references, and the outcomes of the
+    external rows they came from."""
+    with batch_transaction(engine) as conn:
+        write_rows(conn)
+        ExternalRecordRepository(engine, kind).record_outcomes(conn, connector_id, outcomes)
 
 
 def _map_one_product(
@@ -222,6 +242,7 @@ def map_pending_orders(
     lookups = order_lookups(engine, connector_id)
     mapping = _rules(engine, connector_id, "order")
     source = reference_source(connector_id)
+    goldsphere = GoldsphereRepository(engine)
     # Each batch commits in the writer thread while the next one is mapped here.
     with WriteBehind[None](lambda _: None) as writer:
         for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
@@ -235,24 +256,14 @@ def map_pending_orders(
                 else:
                     stats.mapped += 1
                     rows.append(row)
-            writer.submit(partial(_write_orders, engine, connector_id, source, rows, outcomes))
+            write_rows = partial(goldsphere.upsert_orders, source=source, orders=rows)
+            writer.submit(
+                partial(_commit_batch, engine, "order", connector_id, write_rows, outcomes)
+            )
             if progress is not None:
                 progress(stats)
     stats.seconds = time.monotonic() - started
     return stats
-
-
-def _write_orders(
-    engine: Engine,
-    connector_id: UUID,
-    source: str,
-    rows: list[OrderRow],
-    outcomes: list[MappingOutcome],
-) -> None:
-    """One transaction: goldsphere orders and items, references, and the rows' outcomes."""
-    with engine.begin() as conn:
-        GoldsphereRepository(engine).upsert_orders(conn, source, rows)
-        ExternalRecordRepository(engine, "order").record_outcomes(conn, connector_id, outcomes)
 
 
 def _map_one_order(

@@ -1,8 +1,15 @@
-"""Writes a batch to PostgreSQL in a second thread while the next batch is prepared.
+"""Writes batches to PostgreSQL in writer threads while the next batch is prepared.
 
 PostgreSQL parses and stores a batch in its own process; while it does, this process can
-parse or map the next one. One writer thread and at most `depth` batches in flight keep
-the order of commits, bound memory, and surface a failed write at the next submit.
+parse or map the next one. With two writers, two PostgreSQL backends store two batches at
+once: on a large first sync one backend alone was the slowest stage of the pipeline.
+
+Each writer is one thread with its own connection (taken from the pool per batch), so the
+batches given to one writer commit in the order given. Callers only hand writers batches
+that touch disjoint rows (pages of a scan hold each record once; mapping batches hold each
+pending row once), so the writers never wait for each other's locks. At most `depth`
+batches per writer are in flight, which bounds memory; a failed write surfaces at the next
+`submit`, or at the end of the block.
 """
 
 from __future__ import annotations
@@ -10,25 +17,34 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import cycle
 from types import TracebackType
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
+DEFAULT_WRITERS = 2
+
 
 class WriteBehind(Generic[T]):
     """`submit` a write; `on_done` sees each result in submission order."""
 
-    def __init__(self, on_done: Callable[[T], None], *, depth: int = 2) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goldsphere-writer")
+    def __init__(
+        self, on_done: Callable[[T], None], *, writers: int = DEFAULT_WRITERS, depth: int = 2
+    ) -> None:
+        self._lanes = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"goldsphere-writer-{n}")
+            for n in range(max(1, writers))
+        ]
+        self._next_lane = cycle(self._lanes)
         self._pending: deque[Future[T]] = deque()
         self._on_done = on_done
-        self._depth = depth
+        self._limit = depth * len(self._lanes)
 
     def submit(self, write: Callable[[], T]) -> None:
-        while len(self._pending) >= self._depth:
+        while len(self._pending) >= self._limit:
             self._on_done(self._pending.popleft().result())
-        self._pending.append(self._executor.submit(write))
+        self._pending.append(next(self._next_lane).submit(write))
 
     def drain(self) -> None:
         """Wait for every write; raise the first failure."""
@@ -54,4 +70,5 @@ class WriteBehind(Generic[T]):
                     future.exception()
                 self._pending.clear()
         finally:
-            self._executor.shutdown(wait=True)
+            for lane in self._lanes:
+                lane.shutdown(wait=True)

@@ -18,6 +18,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from goldsphere_pipelines.storage.engine import batch_transaction
+
 logger = logging.getLogger(__name__)
 
 RecordKind = Literal["product", "order"]
@@ -75,25 +77,40 @@ class ExternalRecordRepository:
         self._kind = kind
         self._table = _TABLE[kind]
 
-    def upsert_raw(self, connector_id: UUID, records: Sequence[RawRecord]) -> UpsertCounts:
+    def has_rows(self, connector_id: UUID) -> bool:
+        with self._engine.connect() as conn:
+            return bool(
+                conn.execute(
+                    sa.text(
+                        f"SELECT EXISTS (SELECT 1 FROM {self._table} WHERE connector_id = :cid)"
+                    ),
+                    {"cid": connector_id},
+                ).scalar_one()
+            )
+
+    def upsert_raw(
+        self, connector_id: UUID, records: Sequence[RawRecord], *, first_load: bool = False
+    ) -> UpsertCounts:
         """Store new and changed payloads as `pending`; skip unchanged ones. One transaction.
 
         Within one batch the last record of an id wins (a store can repeat a record on two
-        pages while it is being edited).
+        pages while it is being edited). `first_load`: the connector had no rows of this
+        kind when the pass began, so there are no stored hashes to look up.
         """
         counts = UpsertCounts()
         if not records:
             return counts
         latest = {r.external_id: r for r in records}
-        with self._engine.begin() as conn:
-            known: dict[str, str] = dict(
-                conn.execute(
-                    sa.text(
-                        f"SELECT external_id, payload_hash FROM {self._table} "
-                        "WHERE connector_id = :cid AND external_id = ANY(:ids)"
-                    ),
-                    {"cid": connector_id, "ids": list(latest)},
-                ).all()
+        with batch_transaction(self._engine) as conn:
+            known: dict[str, str] = (
+                {}
+                if first_load
+                else dict(
+                    conn.execute(
+                        sa.text(self.known_hashes_sql()),
+                        {"cid": connector_id, "ids": list(latest)},
+                    ).all()
+                )
             )
             to_write = [r for r in latest.values() if known.get(r.external_id) != r.payload_hash]
             counts.unchanged = len(latest) - len(to_write)
@@ -177,34 +194,14 @@ class ExternalRecordRepository:
     def iter_pending(self, connector_id: UUID, *, batch_size: int) -> Iterator[list[PendingRecord]]:
         """Pending rows in batches, by primary key; each batch is read when the last is done.
 
-        Callers mark every row of a batch mapped or failed before asking for the next, so
-        keyset paging never skips nor repeats a row.
+        Keyset paging on the id: each row is read once per pass, whether or not the outcome
+        of an earlier batch has been committed yet (writers commit behind the reader).
         """
         last_id: UUID | None = None
-        parent_col = "parent_external_id" if self._kind == "product" else "NULL"
-        # Orders waiting for a product or user are mapped again on every pass, without
-        # being rewritten unless their outcome changes (see record_outcomes).
-        wanted = (
-            "(status = 'pending' OR awaiting_dependency)"
-            if self._kind == "order"
-            else ("status = 'pending'")
-        )
         while True:
-            # Two spellings rather than "(:last IS NULL OR id > :last)", which keeps
-            # PostgreSQL from using the partial index on (connector_id, id).
-            after = "" if last_id is None else " AND id > :last"
             with self._engine.connect() as conn:
                 rows = conn.execute(
-                    sa.text(
-                        # The ids are chosen first, so that whatever plan PostgreSQL picks
-                        # (fresh tables have no statistics yet), it sorts ids only and
-                        # converts just this batch's payloads to text.
-                        f"SELECT id, external_id, {parent_col} AS parent_external_id, "
-                        f"raw_payload_json::text AS payload FROM {self._table} "
-                        f"WHERE id IN (SELECT id FROM {self._table} "
-                        f"WHERE connector_id = :cid AND {wanted}{after} "
-                        "ORDER BY id LIMIT :n) ORDER BY id"
-                    ),
+                    sa.text(self.pending_batch_sql(after=last_id is not None)),
                     {"cid": connector_id, "last": last_id, "n": batch_size},
                 ).all()
             if not rows:
@@ -215,14 +212,52 @@ class ExternalRecordRepository:
             ]
             last_id = rows[-1].id
 
+    def known_hashes_sql(self) -> str:
+        """(external id, stored hash or NULL) for each of `:ids`, by one unique-index probe
+        per id. "external_id = ANY(:ids)" let the planner, with statistics taken while a
+        first sync was filling the table, scan every row of the connector for each page."""
+        return (
+            f"SELECT i.eid, (SELECT t.payload_hash FROM {self._table} AS t "
+            "WHERE t.connector_id = :cid AND t.external_id = i.eid) "
+            "FROM unnest(CAST(:ids AS text[])) AS i(eid)"
+        )
+
+    def pending_batch_sql(self, *, after: bool) -> str:
+        """The next `:n` rows to map, after id `:last` when `after`.
+
+        The ids are chosen first, as an array: the rows are then fetched by primary key
+        whatever PostgreSQL thinks of a fresh table's size (an IN (subquery) was planned as
+        a hash join over a scan of the whole table, for every batch), and only this batch's
+        payloads are converted to text. Two spellings rather than "(:last IS NULL OR id >
+        :last)", which keeps PostgreSQL from using the partial index on (connector_id, id).
+        """
+        parent_col = "parent_external_id" if self._kind == "product" else "NULL"
+        # Orders waiting for a product or user are mapped again on every pass, without
+        # being rewritten unless their outcome changes (see record_outcomes).
+        wanted = (
+            "(status = 'pending' OR awaiting_dependency)"
+            if self._kind == "order"
+            else "status = 'pending'"
+        )
+        return (
+            f"SELECT id, external_id, {parent_col} AS parent_external_id, "
+            f"raw_payload_json::text AS payload FROM {self._table} "
+            f"WHERE id = ANY(ARRAY(SELECT id FROM {self._table} "
+            f"WHERE connector_id = :cid AND {wanted}{' AND id > :last' if after else ''} "
+            "ORDER BY id LIMIT :n)) ORDER BY id"
+        )
+
     def raw_payloads(self, connector_id: UUID, external_ids: Sequence[str]) -> dict[str, Any]:
         if not external_ids:
             return {}
         with self._engine.connect() as conn:
             rows = conn.execute(
                 sa.text(
-                    f"SELECT external_id, raw_payload_json::text AS payload FROM {self._table} "
-                    "WHERE connector_id = :cid AND external_id = ANY(:ids)"
+                    # One unique-index probe per id (see upsert_raw).
+                    "SELECT t.external_id, t.raw_payload_json::text AS payload "
+                    "FROM unnest(CAST(:ids AS text[])) AS i(eid) CROSS JOIN LATERAL "
+                    f"(SELECT external_id, raw_payload_json FROM {self._table} "
+                    "WHERE connector_id = :cid AND external_id = i.eid) AS t"
                 ),
                 {"cid": connector_id, "ids": list(external_ids)},
             )

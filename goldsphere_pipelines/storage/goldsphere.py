@@ -282,15 +282,17 @@ def _resolve_ids(
     conn: Connection, source: str, entity_type: EntityType, external_ids: Sequence[str]
 ) -> dict[str, tuple[UUID, bool]]:
     """external id → (goldsphere id, is_new); new ids are minted here, before any insert."""
-    known: dict[str, UUID] = dict(
-        conn.execute(
-            sa.text(
-                "SELECT external_id, internal_id FROM external_reference "
-                "WHERE source = :source AND entity_type = :type AND external_id = ANY(:ids)"
-            ),
-            {"source": source, "type": entity_type, "ids": list(external_ids)},
-        ).all()
-    )
+    found = conn.execute(
+        sa.text(
+            # One unique-index probe per id, whatever the table's statistics say (see
+            # ExternalRecordRepository.upsert_raw).
+            "SELECT i.eid, (SELECT r.internal_id FROM external_reference AS r "
+            "WHERE r.source = :source AND r.entity_type = :type AND r.external_id = i.eid) "
+            "FROM unnest(CAST(:ids AS text[])) AS i(eid)"
+        ),
+        {"source": source, "type": entity_type, "ids": list(external_ids)},
+    ).all()
+    known: dict[str, UUID] = {eid: internal for eid, internal in found if internal is not None}
     return {
         eid: (known[eid], False) if eid in known else (uuid.uuid4(), True) for eid in external_ids
     }

@@ -7,7 +7,8 @@ GOLDSPHERE_CREDENTIALS_KEY, as in production. With PAUSE_AT (`products_batch:N` 
 `orders_batch:N`) the process stops inside the N-th mapping batch's transaction, after the
 goldsphere rows and their references are written and before the batch commits; it then
 creates the file MARKER and waits to be killed. That is the worst moment for a crash: a
-batch half done, held only by an open transaction.
+batch half done, held only by an open transaction (while the other writer may go on
+committing later batches).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def _pause_inside(method_name: str, batch: int, marker: Path) -> None:
     calls = [0]
     guard = threading.Lock()
 
-    def paused(self: Any, conn: Any, source: str, rows: Any) -> Any:
-        written = original(self, conn, source, rows)
+    def paused(self: Any, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        written = original(self, conn, *args, **kwargs)
         with guard:
             calls[0] += 1
             now = calls[0] == batch

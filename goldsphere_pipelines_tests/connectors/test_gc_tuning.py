@@ -1,0 +1,28 @@
+"""The collector settings a sync step runs with are the process's own again afterwards."""
+
+from __future__ import annotations
+
+import gc
+
+from goldsphere_pipelines.connectors.gc_tuning import YOUNG_THRESHOLD, fewer_collections
+
+
+def test_a_step_freezes_what_existed_and_restores_the_collector_after() -> None:
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == max(before[0], YOUNG_THRESHOLD)
+        assert gc.get_threshold()[1:] == before[1:]
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_is_restored_when_the_step_fails() -> None:
+    before = gc.get_threshold()
+    try:
+        with fewer_collections():
+            raise ValueError("step failed")
+    except ValueError:
+        pass
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

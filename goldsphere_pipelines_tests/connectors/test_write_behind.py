@@ -1,0 +1,81 @@
+"""The writer threads between extraction or mapping and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from goldsphere_pipelines.connectors.write_behind import WriteBehind
+
+
+def test_results_arrive_in_submission_order_and_each_writer_keeps_its_order() -> None:
+    results: list[int] = []
+    started: dict[int, list[int]] = {}
+
+    def write(n: int) -> int:
+        started.setdefault(threading.get_ident(), []).append(n)
+        # Later writes finish first, so an out-of-order delivery would show.
+        time.sleep(0.002 * (10 - n))
+        return n
+
+    with WriteBehind[int](results.append, writers=2, depth=2) as writer:
+        for n in range(10):
+            writer.submit(lambda n=n: write(n))
+    assert results == list(range(10))
+    assert sorted(started.values()) == [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]
+
+
+def test_two_writers_write_at_the_same_time() -> None:
+    both_inside = threading.Barrier(2, timeout=10)
+
+    def write() -> None:
+        both_inside.wait()  # raises BrokenBarrierError unless the other write runs too
+
+    with WriteBehind[None](lambda _: None, writers=2) as writer:
+        writer.submit(write)
+        writer.submit(write)
+
+
+def test_a_failed_write_surfaces_and_the_other_writes_finish() -> None:
+    finished: list[int] = []
+
+    def write(n: int) -> int:
+        if n == 1:
+            raise RuntimeError("the database refused batch 1")
+        time.sleep(0.01)
+        finished.append(n)
+        return n
+
+    def run() -> None:
+        with WriteBehind[int](lambda _: None, writers=2, depth=1) as writer:
+            for n in range(4):
+                writer.submit(lambda n=n: write(n))
+
+    with pytest.raises(RuntimeError, match="batch 1"):
+        run()
+    # What was queued still ran to its end (each batch is its own transaction).
+    assert 0 in finished
+
+
+def test_no_more_than_depth_writes_per_writer_are_in_flight() -> None:
+    in_flight = [0]
+    most = [0]
+    lock = threading.Lock()
+
+    def write() -> None:
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.005)
+        with lock:
+            in_flight[0] -= 1
+
+    submitted_ahead = []
+    with WriteBehind[None](lambda _: None, writers=2, depth=2) as writer:
+        for _ in range(20):
+            writer.submit(write)
+            submitted_ahead.append(len(writer._pending))
+    assert max(submitted_ahead) <= 4
+    assert most[0] <= 2
