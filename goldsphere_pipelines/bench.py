@@ -84,8 +84,9 @@ class PeakMemory:
 
 
 @contextmanager
-def fresh_database() -> Iterator[str]:
-    """A new database beside the configured one (or in the embedded server), dropped after."""
+def fresh_database(*, keep: bool = False) -> Iterator[str]:
+    """A new database beside the configured one (or in the embedded server), dropped after
+    unless `keep`."""
     configured = os.environ.get(settings.DATABASE_URL_ENV, "").strip()
     if configured:
         admin_url = make_url(normalize_database_url(configured)).set(database="postgres")
@@ -100,8 +101,9 @@ def fresh_database() -> Iterator[str]:
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -163,7 +165,9 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
     saved_env = {
         k: os.environ.get(k) for k in (settings.DATABASE_URL_ENV, "GOLDSPHERE_CREDENTIALS_KEY")
     }
-    with fresh_database() as url, PeakMemory() as memory:
+    with fresh_database(keep=options.keep_database) as url, PeakMemory() as memory:
+        if options.keep_database:
+            result["database"] = make_url(url).database
         say("starting the sandbox store in its own process …")
         with run_sandbox_process(config) as shop:
             os.environ[settings.DATABASE_URL_ENV] = url

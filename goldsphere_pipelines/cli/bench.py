@@ -14,6 +14,11 @@ import click
 @click.option("--latency-ms", default=20.0, show_default=True, type=click.FloatRange(0))
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 32))
 @click.option("--seed", default=7, show_default=True, type=int)
+@click.option(
+    "--keep-database",
+    is_flag=True,
+    help="Leave the benchmark's database in place (its name is in the output) to inspect it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 def bench(
     products: int,
@@ -22,6 +27,7 @@ def bench(
     latency_ms: float,
     concurrency: int,
     seed: int,
+    keep_database: bool,
     as_json: bool,
 ) -> None:
     """Full sync, re-sync and 1 % delta of a sandbox store; prints one JSON object."""
@@ -34,6 +40,7 @@ def bench(
         latency_ms=latency_ms,
         concurrency=concurrency,
         seed=seed,
+        keep_database=keep_database,
     )
     result = run_benchmark(options, echo=None if as_json else lambda m: click.echo(m, err=True))
     click.echo(json.dumps(result, indent=None if as_json else 2))

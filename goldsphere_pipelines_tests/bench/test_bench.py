@@ -45,3 +45,25 @@ def test_small_benchmark_runs_all_three_phases(database_url: str, monkeypatch: p
     # 1 % of 300 orders; a modified order may move to the trash, which a sync does not list.
     assert 1 <= delta["steps"]["orders_extract"]["changed"] <= 3
     assert delta["steps"]["products_extract"]["changed"] >= 1
+
+
+def test_keep_database_leaves_the_synced_database_to_inspect(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    monkeypatch.setenv("GOLDSPHERE_DATABASE_URL", database_url)
+    args = ["bench", "--products", "10", "--orders", "20", "--latency-ms", "0", "--json"]
+    result = CliRunner().invoke(main, [*args, "--keep-database"])
+    assert result.exit_code == 0, result.output
+    kept = json.loads(result.output.strip().splitlines()[-1])["database"]
+    url = make_url(database_url).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with sa.create_engine(url.set(database=kept)).connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM external_order")).scalar_one() > 0
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{kept}" WITH (FORCE)'))
+        admin.dispose()
