@@ -6,7 +6,7 @@ the older generations it promotes into hold the whole process: Dagster, SQLAlche
 Measured on 10,000 orders, parsing took three times as long with the defaults. Nothing a
 step allocates forms reference cycles worth chasing sooner, so for its length the objects
 that existed before it are frozen out of collection and young collections run less often;
-both are restored afterwards.
+both are restored afterwards, and one full collection catches up on what was deferred.
 """
 
 from __future__ import annotations
@@ -28,3 +28,7 @@ def fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*previous)
         gc.unfreeze()
+        # What became garbage before or during the step and sits in a cycle (a dropped
+        # engine and its pooled connections, say) was out of the collector's reach while
+        # frozen: collect it now rather than whenever the oldest generation next fills.
+        gc.collect()

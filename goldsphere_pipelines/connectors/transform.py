@@ -97,6 +97,11 @@ def product_lookups(goldsphere: GoldsphereRepository) -> ProductLookups:
     )
 
 
+MappedBatch = tuple[Callable[[Connection], object], list[MappingOutcome]]
+"""How to write a batch's goldsphere rows (inside the batch's transaction), and the
+outcome of each external row of the batch."""
+
+
 def map_pending_products(
     engine: Engine,
     connector_id: UUID,
@@ -112,33 +117,54 @@ def map_pending_products(
     lookups = product_lookups(goldsphere)
     mapping = _rules(engine, connector_id, "product")
     source = reference_source(connector_id)
-    # Each batch commits in a writer thread while the next one is mapped here.
-    with WriteBehind[None](lambda _: None) as writer:
-        for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
-            parents = records.raw_payloads(
-                connector_id,
-                sorted({r.parent_external_id for r in batch if r.parent_external_id}),
-            )
-            rows: list[ProductRow] = []
-            outcomes: list[MappingOutcome] = []
-            for record in batch:
-                outcome, row = _map_one_product(record, parents, store_currency, mapping, lookups)
-                outcomes.append(outcome)
-                if outcome.status == "failed":
-                    _note_failure(stats, "product", record.external_id, outcome.errors)
-                elif row is None:
-                    stats.not_sellable += 1
-                else:
-                    stats.mapped += 1
-                    rows.append(row)
-            write_rows = partial(goldsphere.upsert_products, source=source, products=rows)
-            writer.submit(
-                partial(_commit_batch, engine, "product", connector_id, write_rows, outcomes)
-            )
-            if progress is not None:
-                progress(stats)
+
+    def map_batch(batch: list[PendingRecord]) -> MappedBatch:
+        parents = records.raw_payloads(
+            connector_id, sorted({r.parent_external_id for r in batch if r.parent_external_id})
+        )
+        rows: list[ProductRow] = []
+        outcomes: list[MappingOutcome] = []
+        for record in batch:
+            outcome, row = _map_one_product(record, parents, store_currency, mapping, lookups)
+            outcomes.append(outcome)
+            if outcome.status == "failed":
+                _note_failure(stats, "product", record.external_id, outcome.errors)
+            elif row is None:
+                stats.not_sellable += 1
+            else:
+                stats.mapped += 1
+                rows.append(row)
+        return partial(goldsphere.upsert_products, source=source, products=rows), outcomes
+
+    _map_pending(engine, connector_id, "product", settings, map_batch, _reporter(progress, stats))
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _reporter(progress: Progress, stats: StepStats) -> Callable[[], None]:
+    def report() -> None:
+        if progress is not None:
+            progress(stats)
+
+    return report
+
+
+def _map_pending(
+    engine: Engine,
+    connector_id: UUID,
+    kind: RecordKind,
+    settings: SyncSettings,
+    map_batch: Callable[[list[PendingRecord]], MappedBatch],
+    after_batch: Callable[[], None],
+) -> None:
+    """Every pending row of `kind`, batch by batch: each batch commits in a writer thread
+    while the next one is mapped here."""
+    records = ExternalRecordRepository(engine, kind)
+    with WriteBehind[None](lambda _: None) as writer:
+        for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
+            write_rows, outcomes = map_batch(batch)
+            writer.submit(partial(_commit_batch, engine, kind, connector_id, write_rows, outcomes))
+            after_batch()
 
 
 def _commit_batch(
@@ -243,25 +269,21 @@ def map_pending_orders(
     mapping = _rules(engine, connector_id, "order")
     source = reference_source(connector_id)
     goldsphere = GoldsphereRepository(engine)
-    # Each batch commits in the writer thread while the next one is mapped here.
-    with WriteBehind[None](lambda _: None) as writer:
-        for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
-            rows: list[OrderRow] = []
-            outcomes: list[MappingOutcome] = []
-            for record in batch:
-                outcome, row = _map_one_order(record, mapping, lookups)
-                outcomes.append(outcome)
-                if row is None:
-                    _note_failure(stats, "order", record.external_id, outcome.errors)
-                else:
-                    stats.mapped += 1
-                    rows.append(row)
-            write_rows = partial(goldsphere.upsert_orders, source=source, orders=rows)
-            writer.submit(
-                partial(_commit_batch, engine, "order", connector_id, write_rows, outcomes)
-            )
-            if progress is not None:
-                progress(stats)
+
+    def map_batch(batch: list[PendingRecord]) -> MappedBatch:
+        rows: list[OrderRow] = []
+        outcomes: list[MappingOutcome] = []
+        for record in batch:
+            outcome, row = _map_one_order(record, mapping, lookups)
+            outcomes.append(outcome)
+            if row is None:
+                _note_failure(stats, "order", record.external_id, outcome.errors)
+            else:
+                stats.mapped += 1
+                rows.append(row)
+        return partial(goldsphere.upsert_orders, source=source, orders=rows), outcomes
+
+    _map_pending(engine, connector_id, "order", settings, map_batch, _reporter(progress, stats))
     stats.seconds = time.monotonic() - started
     return stats
 

@@ -26,3 +26,17 @@ def test_the_collector_is_restored_when_the_step_fails() -> None:
         pass
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_garbage_left_in_a_cycle_during_the_step_is_collected_after_it() -> None:
+    import weakref
+
+    class Node:
+        other: object
+
+    with fewer_collections():
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        gone = weakref.ref(a)
+        del a, b
+    assert gone() is None
