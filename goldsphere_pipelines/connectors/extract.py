@@ -101,14 +101,11 @@ class _Extractor:
         self.filter_ignored = False
         self.stats = StepStats(mode=self.plan.mode)
 
-    def store_page(self, payloads: list[Any]) -> list[RawRecord]:
-        """Convert and upsert one page of top-level records; return the new or changed rows."""
-        return self.store([(payload, None) for payload in payloads])
+    def convert_top_level(self, payloads: list[Any]) -> list[RawRecord]:
+        return self.convert([(payload, None) for payload in payloads])
 
-    def store(self, items: list[tuple[Any, str | None]]) -> list[RawRecord]:
-        """Convert and upsert (payload, parent id) pairs in one transaction; return the rows
-        that were new or changed."""
-        rows = self.convert(items)
+    def store(self, rows: list[RawRecord]) -> list[RawRecord]:
+        """Upsert rows in one transaction, here and now; return those new or changed."""
         counts = self.upsert(rows)
         self.count(counts)
         changed = set(counts.changed_ids)
@@ -190,37 +187,47 @@ def extract_products(
 ) -> StepStats:
     """Products and the variations of variable products that are new or changed.
 
-    One pipeline rather than page after page: each product page is written as it arrives,
-    and the variable products it names are handed to the client's variation fetcher, which
-    works ahead in its threads while the next product page is written. Variations are
-    written in batches of about a page, whichever products they belong to.
+    One pipeline rather than page after page: product pages are written as they arrive,
+    and the variable products they name are handed to the client's variation fetcher,
+    which works ahead in its threads meanwhile. Variations are written in batches of about
+    a page, whichever products they belong to, by the writer threads. On a reconciliation
+    pass every variable product's variations are read, so product pages go to the writer
+    threads too; a delta pass writes each page itself, as it needs to know which products
+    changed before asking for their variations.
     """
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "products", settings, now)
+    with WriteBehind(ex.count) as writer:
 
-    def variable_ids() -> Iterator[int]:
-        # Pulled by the variation fetcher whenever it has room for more products.
-        for page in reader.iter_products(**_filters(ex.plan)):
-            ex.stats.pages += 1
-            written = ex.store_page(page.records)
-            ids = _variable_ids(page.records, written, all_variable=ex.plan.reconcile)
-            if ids:
-                ex.records.requeue_children(connector_id, [str(i) for i in ids])
-            if progress is not None:
-                progress(ex.stats)
-            yield from ids
+        def variable_ids() -> Iterator[int]:
+            # Pulled by the variation fetcher whenever it has room for more products.
+            for page in reader.iter_products(**_filters(ex.plan)):
+                ex.stats.pages += 1
+                if ex.plan.reconcile:
+                    writer.submit(partial(ex.upsert, ex.convert_top_level(page.records)))
+                    written: list[RawRecord] = []
+                else:
+                    written = ex.store(ex.convert_top_level(page.records))
+                ids = _variable_ids(page.records, written, all_variable=ex.plan.reconcile)
+                if ids and not ex.first_load:
+                    # A changed parent sends its stored variations back to mapping; done
+                    # before their new versions are fetched, so it never races them.
+                    ex.records.requeue_children(connector_id, [str(i) for i in ids])
+                if progress is not None:
+                    progress(ex.stats)
+                yield from ids
 
-    batch: list[tuple[Any, str | None]] = []
-    for product_id, variations in reader.iter_variations_many(variable_ids()):
-        ex.stats.variation_requests += 1
-        batch.extend((variation, str(product_id)) for variation in variations)
-        if len(batch) >= VARIATION_BATCH:
-            ex.store(batch)
-            batch = []
-            if progress is not None:
-                progress(ex.stats)
-    if batch:
-        ex.store(batch)
+        batch: list[tuple[Any, str | None]] = []
+        for product_id, variations in reader.iter_variations_many(variable_ids()):
+            ex.stats.variation_requests += 1
+            batch.extend((variation, str(product_id)) for variation in variations)
+            if len(batch) >= VARIATION_BATCH:
+                writer.submit(partial(ex.upsert, ex.convert(batch)))
+                batch = []
+                if progress is not None:
+                    progress(ex.stats)
+        if batch:
+            writer.submit(partial(ex.upsert, ex.convert(batch)))
     ex.finish()
     ex.stats.seconds = time.monotonic() - started
     return ex.stats
@@ -258,8 +265,7 @@ def extract_orders(
     with WriteBehind(ex.count) as writer:
         for page in reader.iter_orders(**_filters(ex.plan)):
             ex.stats.pages += 1
-            rows = ex.convert([(payload, None) for payload in page.records])
-            writer.submit(partial(ex.upsert, rows))
+            writer.submit(partial(ex.upsert, ex.convert_top_level(page.records)))
             if progress is not None:
                 progress(ex.stats)
     ex.finish()

@@ -228,11 +228,14 @@ class GoldsphereRepository:
                 )
             },
         )
-        # Items are replaced as a whole: a shop edit can add, drop or reorder lines.
-        conn.execute(
-            sa.text("DELETE FROM order_items WHERE orderid = ANY(CAST(:ids AS uuid[]))"),
-            {"ids": order_ids},
-        )
+        # Items are replaced as a whole: a shop edit can add, drop or reorder lines. An
+        # order seen for the first time has none yet.
+        known_ids = [internal for internal, is_new in ids.values() if not is_new]
+        if known_ids:
+            conn.execute(
+                sa.text("DELETE FROM order_items WHERE orderid = ANY(CAST(:ids AS uuid[]))"),
+                {"ids": known_ids},
+            )
         items = [
             {
                 "orderid": order_id,
