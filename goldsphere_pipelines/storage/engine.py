@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -64,9 +65,35 @@ def create_engine(url: str, *, pool_size: int = 5) -> Engine:
     )
 
 
-@lru_cache(maxsize=4)
-def _engine_for(url: str) -> Engine:
-    return create_engine(url)
+class _EngineCache:
+    """Engines by URL, a few at most. An engine pushed out is disposed (its pooled
+    connections closed) rather than left for the garbage collector, which can take long
+    to find it: a test session creating many databases ran out of connections."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str) -> Engine:
+        with self._lock:
+            engine = self._engines.get(url)
+            if engine is None:
+                engine = self._engines[url] = create_engine(url)
+                while len(self._engines) > self._size:
+                    self._engines.popitem(last=False)[1].dispose()
+            else:
+                self._engines.move_to_end(url)
+            return engine
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+
+_engine_for = _EngineCache(size=4)
 
 
 def default_engine() -> Engine:
