@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy.engine import Connection, Engine
@@ -52,6 +52,7 @@ from goldsphere_pipelines.storage.mapping_rules import MappingRuleRepository
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[StepStats], None] | None
+Row = TypeVar("Row")
 
 
 def _rules(engine: Engine, connector_id: UUID, entity: str) -> CompiledMapping:
@@ -122,23 +123,40 @@ def map_pending_products(
         parents = records.raw_payloads(
             connector_id, sorted({r.parent_external_id for r in batch if r.parent_external_id})
         )
-        rows: list[ProductRow] = []
-        outcomes: list[MappingOutcome] = []
-        for record in batch:
-            outcome, row = _map_one_product(record, parents, store_currency, mapping, lookups)
-            outcomes.append(outcome)
-            if outcome.status == "failed":
-                _note_failure(stats, "product", record.external_id, outcome.errors)
-            elif row is None:
-                stats.not_sellable += 1
-            else:
-                stats.mapped += 1
-                rows.append(row)
+        rows, outcomes = _map_each(
+            batch,
+            lambda record: _map_one_product(record, parents, store_currency, mapping, lookups),
+            stats,
+            "product",
+        )
         return partial(goldsphere.upsert_products, source=source, products=rows), outcomes
 
     _map_pending(engine, connector_id, "product", settings, map_batch, _reporter(progress, stats))
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _map_each(
+    batch: list[PendingRecord],
+    map_one: Callable[[PendingRecord], tuple[MappingOutcome, Row | None]],
+    stats: StepStats,
+    entity: str,
+) -> tuple[list[Row], list[MappingOutcome]]:
+    """Map every record of a batch: the goldsphere rows to write, every record's outcome.
+    A record mapped without a row is not sellable (a variable product's parent)."""
+    rows: list[Row] = []
+    outcomes: list[MappingOutcome] = []
+    for record in batch:
+        outcome, row = map_one(record)
+        outcomes.append(outcome)
+        if outcome.status == "failed":
+            _note_failure(stats, entity, record.external_id, outcome.errors)
+        elif row is None:
+            stats.not_sellable += 1
+        else:
+            stats.mapped += 1
+            rows.append(row)
+    return rows, outcomes
 
 
 def _reporter(progress: Progress, stats: StepStats) -> Callable[[], None]:
@@ -271,16 +289,9 @@ def map_pending_orders(
     goldsphere = GoldsphereRepository(engine)
 
     def map_batch(batch: list[PendingRecord]) -> MappedBatch:
-        rows: list[OrderRow] = []
-        outcomes: list[MappingOutcome] = []
-        for record in batch:
-            outcome, row = _map_one_order(record, mapping, lookups)
-            outcomes.append(outcome)
-            if row is None:
-                _note_failure(stats, "order", record.external_id, outcome.errors)
-            else:
-                stats.mapped += 1
-                rows.append(row)
+        rows, outcomes = _map_each(
+            batch, lambda record: _map_one_order(record, mapping, lookups), stats, "order"
+        )
         return partial(goldsphere.upsert_orders, source=source, orders=rows), outcomes
 
     _map_pending(engine, connector_id, "order", settings, map_batch, _reporter(progress, stats))
