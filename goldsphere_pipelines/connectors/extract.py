@@ -197,7 +197,7 @@ def extract_products(
     """
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "products", settings, now)
-    with WriteBehind(ex.count) as writer:
+    with WriteBehind(ex.count, engine=engine) as writer:
 
         def variable_ids() -> Iterator[int]:
             # Pulled by the variation fetcher whenever it has room for more products.
@@ -262,7 +262,7 @@ def extract_orders(
     are fetched and converted."""
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "orders", settings, now)
-    with WriteBehind(ex.count) as writer:
+    with WriteBehind(ex.count, engine=engine) as writer:
         for page in reader.iter_orders(**_filters(ex.plan)):
             ex.stats.pages += 1
             writer.submit(partial(ex.upsert, ex.convert_top_level(page.records)))

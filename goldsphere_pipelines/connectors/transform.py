@@ -178,7 +178,7 @@ def _map_pending(
     """Every pending row of `kind`, batch by batch: each batch commits in a writer thread
     while the next one is mapped here."""
     records = ExternalRecordRepository(engine, kind)
-    with WriteBehind[None](lambda _: None) as writer:
+    with WriteBehind[None](lambda _: None, engine=engine) as writer:
         for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
             write_rows, outcomes = map_batch(batch)
             writer.submit(partial(_commit_batch, engine, kind, connector_id, write_rows, outcomes))

@@ -17,9 +17,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from functools import partial
 from itertools import cycle
 from types import TracebackType
 from typing import Generic, TypeVar
+
+from sqlalchemy.engine import Engine
+
+from goldsphere_pipelines.storage.engine import pin_connection, unpin_connection
 
 T = TypeVar("T")
 
@@ -30,10 +36,21 @@ class WriteBehind(Generic[T]):
     """`submit` a write; `on_done` sees each result in submission order."""
 
     def __init__(
-        self, on_done: Callable[[T], None], *, writers: int = DEFAULT_WRITERS, depth: int = 2
+        self,
+        on_done: Callable[[T], None],
+        *,
+        engine: Engine | None = None,
+        writers: int = DEFAULT_WRITERS,
+        depth: int = 2,
     ) -> None:
+        # With `engine`, each writer keeps one connection for all its batches.
+        self._engine = engine
         self._lanes = [
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"goldsphere-writer-{n}")
+            ThreadPoolExecutor(
+                max_workers=1,
+                thread_name_prefix=f"goldsphere-writer-{n}",
+                initializer=None if engine is None else partial(pin_connection, engine),
+            )
             for n in range(max(1, writers))
         ]
         self._next_lane = cycle(self._lanes)
@@ -71,4 +88,7 @@ class WriteBehind(Generic[T]):
                 self._pending.clear()
         finally:
             for lane in self._lanes:
+                if self._engine is not None:
+                    with suppress(Exception):  # a lane that never started has nothing to return
+                        lane.submit(unpin_connection, self._engine).result()
                 lane.shutdown(wait=True)

@@ -6,8 +6,10 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from goldsphere_pipelines.connectors.write_behind import WriteBehind
+from goldsphere_pipelines.storage.engine import batch_transaction
 
 
 def test_results_arrive_in_submission_order_and_each_writer_keeps_its_order() -> None:
@@ -79,3 +81,27 @@ def test_no_more_than_depth_writes_per_writer_are_in_flight() -> None:
             submitted_ahead.append(len(writer._pending))
     assert max(submitted_ahead) <= 4
     assert most[0] <= 2
+
+
+def test_with_an_engine_each_writer_keeps_one_connection_and_gives_it_back_reset(
+    engine: sa.Engine,
+) -> None:
+    def backend() -> tuple[int, str, int]:
+        with batch_transaction(engine) as conn:
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            setting = conn.execute(sa.text("SHOW synchronous_commit")).scalar_one()
+        return threading.get_ident(), setting, pid
+
+    seen: list[tuple[int, str, int]] = []
+    with WriteBehind[tuple[int, str, int]](seen.append, engine=engine, writers=2) as writer:
+        for _ in range(6):
+            writer.submit(backend)
+    by_thread: dict[int, set[int]] = {}
+    for thread, setting, pid in seen:
+        assert setting == "off"
+        by_thread.setdefault(thread, set()).add(pid)
+    assert len(by_thread) == 2
+    assert all(len(pids) == 1 for pids in by_thread.values()), by_thread
+    # Back in the pool with the session's own setting.
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SHOW synchronous_commit")).scalar_one() == "on"
