@@ -131,7 +131,7 @@ def map_pending_products(
         )
         return partial(goldsphere.upsert_products, source=source, products=rows), outcomes
 
-    _map_pending(engine, connector_id, "product", settings, map_batch, _reporter(progress, stats))
+    _map_pending(engine, connector_id, "product", settings, map_batch, progress, stats)
     stats.seconds = time.monotonic() - started
     return stats
 
@@ -159,21 +159,14 @@ def _map_each(
     return rows, outcomes
 
 
-def _reporter(progress: Progress, stats: StepStats) -> Callable[[], None]:
-    def report() -> None:
-        if progress is not None:
-            progress(stats)
-
-    return report
-
-
 def _map_pending(
     engine: Engine,
     connector_id: UUID,
     kind: RecordKind,
     settings: SyncSettings,
     map_batch: Callable[[list[PendingRecord]], MappedBatch],
-    after_batch: Callable[[], None],
+    progress: Progress,
+    stats: StepStats,
 ) -> None:
     """Every pending row of `kind`, batch by batch: each batch commits in a writer thread
     while the next one is mapped here."""
@@ -182,7 +175,8 @@ def _map_pending(
         for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
             write_rows, outcomes = map_batch(batch)
             writer.submit(partial(_commit_batch, engine, kind, connector_id, write_rows, outcomes))
-            after_batch()
+            if progress is not None:
+                progress(stats)
 
 
 def _commit_batch(
@@ -294,7 +288,7 @@ def map_pending_orders(
         )
         return partial(goldsphere.upsert_orders, source=source, orders=rows), outcomes
 
-    _map_pending(engine, connector_id, "order", settings, map_batch, _reporter(progress, stats))
+    _map_pending(engine, connector_id, "order", settings, map_batch, progress, stats)
     stats.seconds = time.monotonic() - started
     return stats
 

@@ -4,8 +4,9 @@ PostgreSQL parses and stores a batch in its own process; while it does, this pro
 parse or map the next one. With two writers, two PostgreSQL backends store two batches at
 once: on a large first sync one backend alone was the slowest stage of the pipeline.
 
-Each writer is one thread with its own connection (taken from the pool per batch), so the
-batches given to one writer commit in the order given. Callers only hand writers batches
+Each writer is one thread, so the batches given to one writer commit in the order given;
+with an engine, each writer also keeps one connection for all its batches (see
+`storage.engine.pin_connection`). Callers only hand writers batches
 that touch disjoint rows (pages of a scan hold each record once; mapping batches hold each
 pending row once), so the writers never wait for each other's locks. At most `depth`
 batches per writer are in flight, which bounds memory; a failed write surfaces at the next

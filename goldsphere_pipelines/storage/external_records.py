@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.storage.engine import batch_transaction
+from goldsphere_pipelines.storage.id_lookup import by_external_ids_sql
 
 logger = logging.getLogger(__name__)
 
@@ -213,14 +214,8 @@ class ExternalRecordRepository:
             last_id = rows[-1].id
 
     def known_hashes_sql(self) -> str:
-        """(external id, stored hash or NULL) for each of `:ids`, by one unique-index probe
-        per id. "external_id = ANY(:ids)" let the planner, with statistics taken while a
-        first sync was filling the table, scan every row of the connector for each page."""
-        return (
-            f"SELECT i.eid, (SELECT t.payload_hash FROM {self._table} AS t "
-            "WHERE t.connector_id = :cid AND t.external_id = i.eid) "
-            "FROM unnest(CAST(:ids AS text[])) AS i(eid)"
-        )
+        """(external id, stored hash or NULL) for each of `:ids` of the connector `:cid`."""
+        return by_external_ids_sql("t.payload_hash", self._table, "t.connector_id = :cid")
 
     def pending_batch_sql(self, *, after: bool) -> str:
         """The next `:n` rows to map, after id `:last` when `after`.
@@ -253,15 +248,13 @@ class ExternalRecordRepository:
         with self._engine.connect() as conn:
             rows = conn.execute(
                 sa.text(
-                    # One unique-index probe per id (see upsert_raw).
-                    "SELECT t.external_id, t.raw_payload_json::text AS payload "
-                    "FROM unnest(CAST(:ids AS text[])) AS i(eid) CROSS JOIN LATERAL "
-                    f"(SELECT external_id, raw_payload_json FROM {self._table} "
-                    "WHERE connector_id = :cid AND external_id = i.eid) AS t"
+                    by_external_ids_sql(
+                        "t.raw_payload_json::text", self._table, "t.connector_id = :cid"
+                    )
                 ),
                 {"cid": connector_id, "ids": list(external_ids)},
             )
-            return {r.external_id: orjson.loads(r.payload) for r in rows}
+            return {eid: orjson.loads(payload) for eid, payload in rows if payload is not None}
 
     def record_outcomes(
         self, conn: sa.Connection, connector_id: UUID, outcomes: Sequence[MappingOutcome]

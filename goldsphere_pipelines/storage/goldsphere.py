@@ -19,6 +19,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from goldsphere_pipelines.storage.id_lookup import by_external_ids_sql
+
 EntityType = Literal["product", "order"]
 
 
@@ -287,11 +289,11 @@ def _resolve_ids(
     """external id → (goldsphere id, is_new); new ids are minted here, before any insert."""
     found = conn.execute(
         sa.text(
-            # One unique-index probe per id, whatever the table's statistics say (see
-            # ExternalRecordRepository.upsert_raw).
-            "SELECT i.eid, (SELECT r.internal_id FROM external_reference AS r "
-            "WHERE r.source = :source AND r.entity_type = :type AND r.external_id = i.eid) "
-            "FROM unnest(CAST(:ids AS text[])) AS i(eid)"
+            by_external_ids_sql(
+                "t.internal_id",
+                "external_reference",
+                "t.source = :source AND t.entity_type = :type",
+            )
         ),
         {"source": source, "type": entity_type, "ids": list(external_ids)},
     ).all()

@@ -51,19 +51,26 @@ def status_counts(engine: sa.Engine, table: str, connector: Connector) -> dict[s
     return {"pending": 0, "mapped": 0, "failed": 0} | {s: int(n) for s, n in found}
 
 
-def paused_batch_statuses(
-    engine: sa.Engine, table: str, connector: Connector, batch: int
-) -> set[str]:
-    """Statuses of the rows of the `batch`-th mapping batch (a first pass maps all rows,
-    in id order)."""
+def assert_whole_batches_with_the_paused_one_invisible(
+    engine: sa.Engine, table: str, connector: Connector, paused: int
+) -> dict[str, int]:
+    """Mapping batches commit whole or not at all: every batch before the `paused` one did,
+    the paused one did not (the other writer may have committed later ones meanwhile).
+    Returns the status counts."""
+    counts = status_counts(engine, table, connector)
+    done = counts["mapped"] + counts["failed"]
+    assert done % BATCH == 0, counts
+    assert done >= (paused - 1) * BATCH, counts
+    # A first pass maps all rows in id order: the paused batch is its `paused`-th slice.
     found = rows(
         engine,
         f"SELECT status FROM {table} WHERE connector_id = :c ORDER BY id OFFSET :skip LIMIT :n",
         c=connector.id,
-        skip=(batch - 1) * BATCH,
+        skip=(paused - 1) * BATCH,
         n=BATCH,
     )
-    return {status for (status,) in found}
+    assert {status for (status,) in found} == {"pending"}, "the paused batch is not visible"
+    return counts
 
 
 def recover_and_check(engine: sa.Engine, connector: Connector, shop: Shop) -> None:
@@ -123,13 +130,10 @@ def test_killed_inside_an_order_mapping_batch(
     # The batch's goldsphere rows exist inside the child's open transaction only.
     child.kill()
 
-    counts = status_counts(pipeline_db, "external_order", connector)
+    counts = assert_whole_batches_with_the_paused_one_invisible(
+        pipeline_db, "external_order", connector, paused=3
+    )
     done = counts["mapped"] + counts["failed"]
-    # Batches commit whole or not at all: the first two did, the third did not (the other
-    # writer may have committed later ones meanwhile).
-    assert done % BATCH == 0, counts
-    assert done >= 2 * BATCH, counts
-    assert paused_batch_statuses(pipeline_db, "external_order", connector, 3) == {"pending"}
     assert counts["pending"] == len(shop.store.order_ids()) - done
     assert scalar(pipeline_db, "SELECT count(*) FROM orders") == counts["mapped"]
     assert integrity_problems(pipeline_db, connector.id) == []
@@ -160,13 +164,9 @@ def test_killed_between_assets_while_products_are_mapped(
         )
     }
     assert stored == store_product_ids(shop.store), "extraction had finished"
-    counts = status_counts(pipeline_db, "external_product", connector)
-    done = counts["mapped"] + counts["failed"]
-    # Whole batches only: the first committed, the paused second did not (the other writer
-    # may have committed the third meanwhile).
-    assert done % BATCH == 0, counts
-    assert done >= BATCH, counts
-    assert paused_batch_statuses(pipeline_db, "external_product", connector, 2) == {"pending"}
+    assert_whole_batches_with_the_paused_one_invisible(
+        pipeline_db, "external_product", connector, paused=2
+    )
     sellable = count(
         pipeline_db,
         "SELECT count(*) FROM external_product WHERE connector_id = :c AND status = 'mapped' "
