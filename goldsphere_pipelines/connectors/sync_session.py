@@ -96,9 +96,10 @@ class SyncSession:
         self.runs.merge_stats(self.run_id, name, stats.as_json(), stats.errors)
         return stats
 
-    def ensure_lock_held(self) -> None:
-        """Steps call this between batches: no write happens after the lock is lost."""
-        self.lock.ensure_held()
+    def ensure_lock_held(self, *, unless_checked_within: float = 0.0) -> None:
+        """Steps call this between batches, so that writing stops soon after the lock is
+        lost; a step's start and end always check (see `HeldLock.ensure_held`)."""
+        self.lock.ensure_held(unless_checked_within=unless_checked_within)
 
     def skip(self, name: str, reason: str) -> StepStats:
         stats = StepStats(skipped_reason=reason)

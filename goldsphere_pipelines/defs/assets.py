@@ -34,6 +34,8 @@ from goldsphere_pipelines.storage.sync_state import StoreFactsRepository
 
 OWNERS = ["team:goldsphere-data"]
 PROGRESS_EVERY_SECONDS = 10.0
+# A lost lock stops the writes of a step within this long (and always at the step's end).
+LOCK_CHECK_EVERY_SECONDS = 1.0
 
 woocommerce_products = dg.AssetSpec(
     key=["woocommerce", "products"],
@@ -62,7 +64,7 @@ def _progress(
     last = [time.monotonic()]
 
     def report(stats: StepStats) -> None:
-        session.ensure_lock_held()
+        session.ensure_lock_held(unless_checked_within=LOCK_CHECK_EVERY_SECONDS)
         now = time.monotonic()
         if now - last[0] >= PROGRESS_EVERY_SECONDS:
             last[0] = now
