@@ -112,6 +112,54 @@ def test_upsert_counts_match_what_was_stored_on_a_first_load_and_after(db: sa.En
     assert not repo.has_rows(uuid.uuid4())
 
 
+AWKWARD = {
+    "id": 7,
+    "name": 'Krugerrand 1 oz "2024" \\ {brace}, [bracket], comma',
+    "description": "<p>Gold\u00a0coin \u2013 \u00fc\u00df \U0001fa99</p>\n\ttab",
+    "permalink": "https:\\/\\/shop.example\\/p\\/7",
+    "price": "1999.50",
+    "weight": 31.1035,
+    "stock": None,
+    "tags": [],
+    "meta_data": [{"key": "_x", "value": {"nested": [1, 2.5, True, None]}}],
+}
+
+
+@pytest.mark.parametrize("kind", ["order", "product"])
+def test_payloads_and_columns_are_stored_exactly_as_given(db: sa.Engine, kind: str) -> None:
+    # Quotes, backslashes, braces, commas, NULLs and non-ASCII text: the characters an
+    # array or a document in text form would have to escape.
+    connector_id = _connector(db)
+    repo = ExternalRecordRepository(db, kind)  # type: ignore[arg-type]
+    record = RawRecord(
+        external_id="7",
+        payload=json.dumps(AWKWARD, ensure_ascii=False).encode(),
+        payload_hash="h-7",
+        date_modified_gmt=datetime(2025, 3, 4, 5, 6, 7),
+        parent_external_id="70" if kind == "product" else None,
+        sku='SKU "7", {x}' if kind == "product" else None,
+    )
+    no_modified = RawRecord("8", b'{"id": 8}', "h-8", None)
+    counts = repo.upsert_raw(connector_id, [record, no_modified], first_load=True)
+    assert (counts.new, counts.changed) == (2, 0)
+
+    table = f"external_{kind}"
+    extra = ", parent_external_id, sku" if kind == "product" else ", NULL, NULL"
+    with db.connect() as conn:
+        stored = conn.execute(
+            sa.text(
+                f"SELECT external_id, raw_payload_json, payload_hash, date_modified_gmt, "
+                f"status{extra} FROM {table} WHERE connector_id = :cid ORDER BY external_id"
+            ),
+            {"cid": connector_id},
+        ).all()
+    assert [tuple(row) for row in stored] == [
+        ("7", AWKWARD, "h-7", datetime(2025, 3, 4, 5, 6, 7), "pending",
+         record.parent_external_id, record.sku),
+        ("8", {"id": 8}, "h-8", None, "pending", None, None),
+    ]  # fmt: skip
+
+
 def test_sessions_plan_each_execution_for_its_own_parameters(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(sa.text("SHOW plan_cache_mode")).scalar_one() == ("force_custom_plan")
