@@ -56,6 +56,45 @@ def parse_gmt(value: Any) -> datetime | None:
     return parsed
 
 
+def first_invalid_text(payload: Any) -> str | None:
+    """The path of the first key or string holding a lone surrogate, e.g. `line_items[2].name`.
+
+    Lone surrogates are what invalid UTF-8 bytes become when a page is parsed (see
+    `woocommerce.parsing.parse_json`) and what `\\ud800`-style escapes decode to. Walked
+    without recursion: a hostile record can be nested deeper than Python's stack.
+    """
+    stack: list[tuple[str, Any]] = [("", payload)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                return _shown(path or "$")
+        elif isinstance(value, dict):
+            children: list[tuple[str, Any]] = []
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and _has_surrogate(key):
+                    return _shown(f"{path or '$'} (a key)")
+                children.append((child, item))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(value))))
+    return None
+
+
+def _shown(path: str) -> str:
+    # A path through a hostile record can be as long as the record is deep.
+    return path if len(path) <= 200 else path[:199] + "…"
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def to_raw_record(
     entity: Entity, payload: Any, *, parent_external_id: str | None = None
 ) -> RawRecord | RecordError:
@@ -81,6 +120,17 @@ def to_raw_record(
     try:
         canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
     except (TypeError, orjson.JSONEncodeError) as exc:
+        field = first_invalid_text(payload)
+        if field is not None:
+            return RecordError(
+                entity,
+                external_id,
+                field,
+                "invalid_text",
+                f"The {entity}'s {field} is not valid text (invalid UTF-8 bytes, or a lone "
+                "surrogate escape such as \\ud800); PostgreSQL cannot store it, so the "
+                f"{entity} was not stored. Correct the text in the shop.",
+            )
         return RecordError(entity, external_id, "$", "unserializable", f"Cannot store it: {exc}.")
     if len(canonical) > MAX_RECORD_BYTES:
         return RecordError(

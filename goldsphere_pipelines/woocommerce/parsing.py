@@ -45,16 +45,19 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_json(body: bytes) -> ParsedBody:
+def parse_json(body: bytes, *, keep_invalid_utf8: bool = False) -> ParsedBody:
     """Parse `body` as one JSON document.
 
     A leading UTF-8 byte order mark is skipped: a plugin file saved with a BOM makes every
     response carry it, so retrying would never help, and what follows it is the store's
     JSON unchanged. When orjson refuses a body that the standard library accepts (integers
     beyond 64 bits, lone surrogate escapes, invalid UTF-8 bytes, exponents beyond a
-    double), the standard library's reading is used, invalid UTF-8 bytes being replaced by
-    U+FFFD, so that one hostile record does not sink its whole page; `NaN`/`Infinity`
-    tokens are not JSON and are refused.
+    double), the standard library's reading is used, so that one hostile record does not
+    sink its whole page; `NaN`/`Infinity` tokens are not JSON and are refused.
+
+    Invalid UTF-8 bytes become U+FFFD, or with `keep_invalid_utf8` lone surrogates
+    (U+DC80–U+DCFF, Python's "surrogateescape"): record listings keep them, so that the
+    record holding them is refused by name instead of being stored altered.
     """
     had_bom = body.startswith(UTF8_BOM)
     if had_bom:
@@ -69,7 +72,8 @@ def parse_json(body: bytes) -> ParsedBody:
             raise UnexpectedBody("html", "the body is HTML, not JSON") from None
         try:
             value = json.loads(
-                body.decode("utf-8", errors="replace"), parse_constant=_reject_constant
+                body.decode("utf-8", errors="surrogateescape" if keep_invalid_utf8 else "replace"),
+                parse_constant=_reject_constant,
             )
         except (ValueError, RecursionError):
             if stripped[:1] in (b"[", b"{") and _looks_cut_off(str(fast_error)):
@@ -83,8 +87,12 @@ def _looks_cut_off(orjson_message: str) -> bool:
 
 
 def parse_list(body: bytes) -> ParsedBody:
-    """The body as a JSON list (a list endpoint's page), else `UnexpectedBody`."""
-    parsed = parse_json(body)
+    """The body as a JSON list (a list endpoint's page), else `UnexpectedBody`.
+
+    Invalid UTF-8 bytes are kept as lone surrogates (see `parse_json`): each record is
+    validated on its own before it is stored.
+    """
+    parsed = parse_json(body, keep_invalid_utf8=True)
     if not isinstance(parsed.value, list):
         raise UnexpectedBody("wrong_shape", f"expected a JSON list, got {_kind(parsed.value)}")
     return parsed
@@ -127,9 +135,15 @@ def parse_error_payload(body: bytes) -> ErrorPayload:
     code = value.get("code")
     message = value.get("message")
     return ErrorPayload(
-        code if isinstance(code, str) else None,
-        message if isinstance(message, str) else None,
+        _storable(code) if isinstance(code, str) else None,
+        _storable(message) if isinstance(message, str) else None,
     )
+
+
+def _storable(text: str) -> str:
+    # Lone surrogates (from `\ud800` escapes) cannot be encoded: not in a log line, not in
+    # the run row the message ends up on.
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def parse_count_header(value: str | None) -> int | None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from goldsphere_pipelines.woocommerce.parsing import (
     UTF8_BOM,
+    ErrorPayload,
     UnexpectedBody,
     parse_count_header,
     parse_error_payload,
@@ -99,8 +100,16 @@ def test_what_orjson_refuses_the_standard_library_reads_one_record_at_a_time() -
     )
     parsed = parse_list(body)
     assert parsed.used_fallback
-    assert parsed.value[1]["name"] == "bad \ufffd byte"
+    assert parsed.value[0] == {"id": 1, "name": "ok"}
+    # Kept as a lone surrogate, so that this record alone is refused by name when stored.
+    assert parsed.value[1]["name"] == "bad \udcff byte"
     assert parsed.value[1]["n"] == 123456789012345678901234567890
+
+
+def test_invalid_utf8_outside_record_listings_becomes_the_replacement_character() -> None:
+    assert parse_object(b'{"name": "bad \xff byte"}').value == {"name": "bad \ufffd byte"}
+    error = parse_error_payload(b'{"code": "x\xff", "message": "lone \\ud800 escape"}')
+    assert error == ErrorPayload("x\ufffd", "lone ? escape")
 
 
 @pytest.mark.parametrize("body", [b"[NaN]", b'[{"price": Infinity}]', b"[-Infinity]"])

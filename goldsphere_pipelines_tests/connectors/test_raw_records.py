@@ -1,0 +1,58 @@
+"""What a store sent, as a row to store or one precise error for that record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from goldsphere_pipelines.connectors.raw_records import (
+    RecordError,
+    first_invalid_text,
+    to_raw_record,
+)
+from goldsphere_pipelines.storage.external_records import RawRecord
+from goldsphere_pipelines.woocommerce.parsing import parse_list
+
+
+def test_invalid_utf8_in_a_page_refuses_only_its_record_and_names_the_field() -> None:
+    page = parse_list(
+        b'[{"id": 1, "customer_note": "caf\xc3 \xff"},'
+        b' {"id": 2, "line_items": [{"name": "ok"}, {"name": "\\ud800 broken"}]},'
+        b' {"id": 3, "customer_note": "Z\xc3\xbcrich"}]'
+    ).value
+    first, second, third = (to_raw_record("order", record) for record in page)
+
+    assert isinstance(first, RecordError)
+    assert (first.external_id, first.field, first.code) == ("1", "customer_note", "invalid_text")
+    assert "not valid text (invalid UTF-8 bytes" in first.message
+    assert "Correct the text in the shop" in first.message
+    assert isinstance(second, RecordError)
+    assert (second.field, second.code) == ("line_items[1].name", "invalid_text")
+    # The rest of the page, read by the same fallback parser, is stored as sent.
+    assert isinstance(third, RawRecord)
+    assert third.payload == '{"customer_note":"Zürich","id":3}'.encode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "path"),
+    [
+        ({"a": "fine", "b": "\udcff"}, "b"),
+        ({"a": [{"b": 1}, {"c": ["x", "\ud800"]}]}, "a[1].c[1]"),
+        ({"a": {"\udc80key": 1}}, "a (a key)"),
+        ("\udc80", "$"),
+        ({"a": ["fine", {"b": None}]}, None),
+    ],
+)
+def test_the_first_invalid_text_is_found_by_its_path(payload: Any, path: str | None) -> None:
+    assert first_invalid_text(payload) == path
+
+
+def test_a_path_through_a_deep_record_is_shortened_and_needs_no_recursion() -> None:
+    deep: Any = "\udcff"
+    for _ in range(5000):
+        deep = [deep]
+    found = first_invalid_text({"meta": deep})
+    assert found is not None
+    assert found.startswith("meta[0][0]")
+    assert len(found) == 200
