@@ -139,7 +139,7 @@ STEP_FIELDS = {
     "products_extract": ("mode", "fetched", "new", "changed", "unchanged", "invalid", "requests"),
     "products_map": ("mapped", "not_sellable", "failed"),
     "orders_extract": ("mode", "fetched", "new", "changed", "unchanged", "invalid", "requests"),
-    "orders_map": ("mapped", "failed", "requeued"),
+    "orders_map": ("mapped", "failed", "awaiting_dependency", "requeued"),
 }
 
 

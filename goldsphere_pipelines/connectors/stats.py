@@ -23,8 +23,11 @@ class StepStats:
     invalid: int = 0
     mapped: int = 0
     failed: int = 0
+    awaiting_dependency: int = 0
+    """Of `failed`, the orders missing only a product or user: mapped again on every sync."""
     not_sellable: int = 0
     requeued: int = 0
+    """Orders that were awaiting a dependency when the step began, mapped again by it."""
     pages: int = 0
     requests: int = 0
     retries: int = 0

@@ -151,6 +151,8 @@ def _map_each(
         outcomes.append(outcome)
         if outcome.status == "failed":
             _note_failure(stats, entity, record.external_id, outcome.errors)
+            if outcome.awaiting_dependency:
+                stats.awaiting_dependency += 1
         elif row is None:
             stats.not_sellable += 1
         else:

@@ -223,6 +223,10 @@ def test_orders_waiting_for_a_user_are_retried_once_the_user_exists(pipeline_db,
         c=connector.id,
     )
     assert waiting > 0
+    first = list_runs(pipeline_db, connector.name, limit=1)[0]
+    # Counted among the failures, and apart: these need a user, not a fix of the order.
+    assert first.stats["orders_map"]["awaiting_dependency"] == waiting
+    assert first.stats["orders_map"]["failed"] >= waiting
 
     with pipeline_db.begin() as conn:
         conn.execute(
@@ -239,3 +243,4 @@ def test_orders_waiting_for_a_user_are_retried_once_the_user_exists(pipeline_db,
     )
     run = list_runs(pipeline_db, connector.name, limit=1)[0]
     assert run.stats["orders_map"]["requeued"] == waiting
+    assert run.stats["orders_map"]["awaiting_dependency"] == 0
