@@ -142,6 +142,11 @@ def _phase_figures(
     }
 
 
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
 def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
     """Run the three phases; return one JSON-ready dict of figures."""
     from goldsphere_pipelines.defs.resources import (
@@ -195,10 +200,14 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
                 instance = dg.DagsterInstance.ephemeral()
                 rng = random.Random(options.seed)  # noqa: S311 (which records change, not secrets)
 
+                store_process = psutil.Process(shop.pid)
+
                 def phase(name: str) -> None:
                     shop.reset_stats()
                     memory.reset()
                     say(f"phase {name} …")
+                    store_cpu = _cpu_seconds(store_process)
+                    cpu = time.process_time()
                     started = time.perf_counter()
                     outcome = materialize_connector(
                         BENCH_CONNECTOR,
@@ -213,6 +222,12 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
                     figures = _phase_figures(
                         run.stats, wall, shop.stats().requests, memory.peak_mb, options
                     )
+                    # Where the time went: a phase near cpu_seconds ÷ cores is bound by
+                    # computation, not by the store's latency.
+                    figures["cpu_seconds"] = {
+                        "syncing_process": round(time.process_time() - cpu, 2),
+                        "sandbox_store": round(_cpu_seconds(store_process) - store_cpu, 2),
+                    }
                     figures["success"] = outcome.success and run.status == "success"
                     result["phases"][name] = figures
                     say(

@@ -40,6 +40,9 @@ def test_small_benchmark_runs_all_three_phases(database_url: str, monkeypatch: p
     assert full["steps"]["orders_extract"]["new"] == full["steps"]["orders_extract"]["fetched"] > 0
     assert full["http_requests"] > 0
     assert full["peak_rss_mb"] > 0
+    # The sync and the store both worked, each in its own process.
+    assert full["cpu_seconds"]["syncing_process"] > 0
+    assert full["cpu_seconds"]["sandbox_store"] > 0
     assert full["extract_lower_bound_seconds"] > 0
     assert resync["rows_written"] == 0
     # 1 % of 300 orders; a modified order may move to the trash, which a sync does not list.
