@@ -14,7 +14,6 @@ committing later batches).
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -22,32 +21,50 @@ from typing import Any
 PAUSE_SECONDS = 600.0
 
 
-def _pause_inside(method_name: str, batch: int, marker: Path) -> None:
-    from goldsphere_pipelines.storage.goldsphere import GoldsphereRepository
+def _pause_inside(kind: str, batch: int, marker: Path) -> None:
+    """Pause inside the transaction of the `batch`-th mapping batch of `kind` as it was read
+    (in row id order), whichever writer thread commits it: with two writers, the order in
+    which batches reach the database is a race."""
+    from goldsphere_pipelines.connectors import transform
+    from goldsphere_pipelines.storage.external_records import ExternalRecordRepository
 
-    original = getattr(GoldsphereRepository, method_name)
-    calls = [0]
-    guard = threading.Lock()
+    original_iter = ExternalRecordRepository.iter_pending
+    original_commit = transform._commit_batch
+    chosen: set[str] = set()
+    read = [0]
 
-    def paused(self: Any, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        written = original(self, conn, *args, **kwargs)
-        with guard:
-            calls[0] += 1
-            now = calls[0] == batch
-        if now:
-            marker.write_text(f"{method_name} batch {batch} written, not committed\n")
-            time.sleep(PAUSE_SECONDS)
-        return written
+    def iter_pending(self: Any, *args: Any, **kwargs: Any) -> Any:
+        for records in original_iter(self, *args, **kwargs):
+            if self._kind == kind:
+                read[0] += 1
+                if read[0] == batch:
+                    chosen.update(r.external_id for r in records)
+            yield records
 
-    setattr(GoldsphereRepository, method_name, paused)
+    def commit_batch(
+        engine: Any, of_kind: str, connector_id: Any, write_rows: Any, outcomes: Any
+    ) -> None:
+        if of_kind == kind and outcomes and outcomes[0].external_id in chosen:
+
+            def write_then_pause(conn: Any) -> Any:
+                written = write_rows(conn)
+                marker.write_text(f"{kind} batch {batch} written, not committed\n")
+                time.sleep(PAUSE_SECONDS)
+                return written
+
+            return original_commit(engine, of_kind, connector_id, write_then_pause, outcomes)
+        return original_commit(engine, of_kind, connector_id, write_rows, outcomes)
+
+    ExternalRecordRepository.iter_pending = iter_pending  # type: ignore[method-assign]
+    transform._commit_batch = commit_batch  # type: ignore[assignment]
 
 
 def main(argv: list[str]) -> int:
     connector_name = argv[0]
     if len(argv) == 3:
         where, _, number = argv[1].partition(":")
-        method = {"products_batch": "upsert_products", "orders_batch": "upsert_orders"}[where]
-        _pause_inside(method, int(number), Path(argv[2]))
+        kind = {"products_batch": "product", "orders_batch": "order"}[where]
+        _pause_inside(kind, int(number), Path(argv[2]))
 
     import dagster as dg
 

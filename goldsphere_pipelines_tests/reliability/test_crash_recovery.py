@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from goldsphere_pipelines.connectors.models import Connector
+from goldsphere_pipelines.connectors.write_behind import DEFAULT_WRITERS
 from goldsphere_pipelines.storage.locks import is_sync_locked
 from goldsphere_pipelines.storage.sync_runs import STALE_RUN_MESSAGE
 from goldsphere_pipelines_tests.pipeline.conftest import Shop, register, sync
@@ -51,25 +52,34 @@ def status_counts(engine: sa.Engine, table: str, connector: Connector) -> dict[s
     return {"pending": 0, "mapped": 0, "failed": 0} | {s: int(n) for s, n in found}
 
 
-def assert_whole_batches_with_the_paused_one_invisible(
-    engine: sa.Engine, table: str, connector: Connector, paused: int
-) -> dict[str, int]:
-    """Mapping batches commit whole or not at all: every batch before the `paused` one did,
-    the paused one did not (the other writer may have committed later ones meanwhile).
-    Returns the status counts."""
-    counts = status_counts(engine, table, connector)
-    done = counts["mapped"] + counts["failed"]
-    assert done % BATCH == 0, counts
-    assert done >= (paused - 1) * BATCH, counts
-    # A first pass maps all rows in id order: the paused batch is its `paused`-th slice.
+def _batch_statuses(engine: sa.Engine, table: str, connector: Connector, batch: int) -> set[str]:
+    # A first pass maps all rows in id order: batch N is the N-th slice of BATCH rows.
     found = rows(
         engine,
         f"SELECT status FROM {table} WHERE connector_id = :c ORDER BY id OFFSET :skip LIMIT :n",
         c=connector.id,
-        skip=(paused - 1) * BATCH,
+        skip=(batch - 1) * BATCH,
         n=BATCH,
     )
-    assert {status for (status,) in found} == {"pending"}, "the paused batch is not visible"
+    return {status for (status,) in found}
+
+
+def assert_whole_batches_with_the_paused_one_invisible(
+    engine: sa.Engine, table: str, connector: Connector, paused: int
+) -> dict[str, int]:
+    """Mapping batches commit whole or not at all: the `paused` one did not, the batches its
+    writer was given before it did (each writer commits in order; the other writer may have
+    committed earlier or later batches meanwhile, or not yet). Returns the status counts."""
+    counts = status_counts(engine, table, connector)
+    done = counts["mapped"] + counts["failed"]
+    assert done % BATCH == 0, counts
+    assert _batch_statuses(engine, table, connector, paused) == {"pending"}, (
+        "the paused batch is not visible"
+    )
+    for earlier in range(paused - DEFAULT_WRITERS, 0, -DEFAULT_WRITERS):
+        assert "pending" not in _batch_statuses(engine, table, connector, earlier), (
+            f"batch {earlier}, before the paused one in the same writer, is committed"
+        )
     return counts
 
 
