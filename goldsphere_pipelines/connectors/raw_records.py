@@ -15,6 +15,7 @@ from typing import Any, Literal
 import orjson
 
 from goldsphere_pipelines.storage.external_records import RawRecord
+from goldsphere_pipelines.text import is_storable
 
 Entity = Literal["product", "order"]
 
@@ -57,7 +58,7 @@ def parse_gmt(value: Any) -> datetime | None:
 
 
 def first_invalid_text(payload: Any) -> str | None:
-    """The path of the first key or string holding a lone surrogate, e.g. `line_items[2].name`.
+    """The path of the first key or string PostgreSQL cannot store, e.g. `line_items[2].name`.
 
     Lone surrogates are what invalid UTF-8 bytes become when a page is parsed (see
     `woocommerce.parsing.parse_json`) and what `\\ud800`-style escapes decode to. Walked
@@ -67,13 +68,13 @@ def first_invalid_text(payload: Any) -> str | None:
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if _has_surrogate(value):
+            if not is_storable(value):
                 return _shown(path or "$")
         elif isinstance(value, dict):
             children: list[tuple[str, Any]] = []
             for key, item in value.items():
                 child = f"{path}.{key}" if path else str(key)
-                if isinstance(key, str) and _has_surrogate(key):
+                if isinstance(key, str) and not is_storable(key):
                     return _shown(f"{path or '$'} (a key)")
                 children.append((child, item))
             stack.extend(reversed(children))
@@ -85,14 +86,6 @@ def first_invalid_text(payload: Any) -> str | None:
 def _shown(path: str) -> str:
     # A path through a hostile record can be as long as the record is deep.
     return path if len(path) <= 200 else path[:199] + "…"
-
-
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def to_raw_record(
@@ -127,9 +120,9 @@ def to_raw_record(
                 external_id,
                 field,
                 "invalid_text",
-                f"The {entity}'s {field} is not valid text (invalid UTF-8 bytes, or a lone "
-                "surrogate escape such as \\ud800); PostgreSQL cannot store it, so the "
-                f"{entity} was not stored. Correct the text in the shop.",
+                f"The {entity}'s {field} is not valid text (invalid UTF-8 bytes, a lone "
+                "surrogate escape such as \\ud800, or a NUL character); PostgreSQL cannot "
+                f"store it, so the {entity} was not stored. Correct the text in the shop.",
             )
         return RecordError(entity, external_id, "$", "unserializable", f"Cannot store it: {exc}.")
     if len(canonical) > MAX_RECORD_BYTES:

@@ -11,10 +11,11 @@ keeps the first character and the domain (`j***@example.com`).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
+
+from goldsphere_pipelines.text import storable_text
 
 MAX_VALUE_LENGTH = 200
 
@@ -62,14 +63,6 @@ class MappingError(BaseModel):
     def _storable(cls, text: str | None) -> str | None:
         """Errors are stored in jsonb and shown in logs: no NUL, no lone surrogate."""
         return None if text is None else storable_text(text)
-
-
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def storable_text(text: str) -> str:
-    """Text PostgreSQL can store: NUL and lone surrogates (from hostile JSON) replaced."""
-    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def shown_value(value: Any) -> str | None:

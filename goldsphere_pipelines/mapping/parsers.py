@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from goldsphere_pipelines.mapping import errors as codes
 from goldsphere_pipelines.mapping.currencies import ISO_4217_CODES, SUPPORTED_CURRENCIES
+from goldsphere_pipelines.text import is_storable
 
 WeightUnit = Literal["grams", "troy_ounces", "kilograms"]
 
@@ -56,9 +57,6 @@ def describe_type(value: Any) -> str:
     return type(value).__name__
 
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 def as_text(value: Any) -> str:
     """Text, or a whole number written as text (SKUs and ids are sometimes numbers).
 
@@ -66,7 +64,7 @@ def as_text(value: Any) -> str:
     JSON) is refused here, before it reaches a goldsphere row.
     """
     if isinstance(value, str):
-        if _UNSTORABLE.search(value):
+        if not is_storable(value):
             raise Rejected(
                 codes.INVALID_TEXT,
                 "contains characters that are not valid text (NUL or broken UTF-16)",

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 import orjson
 
+from goldsphere_pipelines.text import storable_text
+
 UTF8_BOM = b"\xef\xbb\xbf"
 
 BodyProblem = Literal["empty", "html", "truncated", "not_json", "wrong_shape"]
@@ -135,15 +137,9 @@ def parse_error_payload(body: bytes) -> ErrorPayload:
     code = value.get("code")
     message = value.get("message")
     return ErrorPayload(
-        _storable(code) if isinstance(code, str) else None,
-        _storable(message) if isinstance(message, str) else None,
+        storable_text(code) if isinstance(code, str) else None,
+        storable_text(message) if isinstance(message, str) else None,
     )
-
-
-def _storable(text: str) -> str:
-    # Lone surrogates (from `\ud800` escapes) cannot be encoded: not in a log line, not in
-    # the run row the message ends up on.
-    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def parse_count_header(value: str | None) -> int | None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from goldsphere_pipelines.storage.locks import (
     SyncAlreadyRunningError,
     SyncLockLostError,
+    _lock_key,
     connector_sync_lock,
     is_sync_locked,
 )
@@ -23,7 +24,7 @@ def _terminate_lock_holder(engine: sa.Engine, connector_id: uuid.UUID) -> None:
                 "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() "
                 "AND objid = :key"
             ),
-            {"key": connector_id.int % (2**31 - 1)},
+            {"key": _lock_key(connector_id)},
         ).all()
     assert len(holders) == 1
 
