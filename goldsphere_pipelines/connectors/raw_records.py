@@ -88,6 +88,20 @@ def _shown(path: str) -> str:
     return path if len(path) <= 200 else path[:199] + "…"
 
 
+# hashlib gives up the interpreter lock for inputs of 2,048 bytes or more. Hashing a few
+# kilobytes takes microseconds; getting the lock back from the threads parsing pages can
+# take milliseconds. Updates below that size keep it.
+_HASH_CHUNK = 2047
+
+
+def _sha256_hex(data: bytes) -> str:
+    digest = hashlib.sha256()
+    view = memoryview(data)
+    for start in range(0, len(view), _HASH_CHUNK):
+        digest.update(view[start : start + _HASH_CHUNK])
+    return digest.hexdigest()
+
+
 def to_raw_record(
     entity: Entity, payload: Any, *, parent_external_id: str | None = None
 ) -> RawRecord | RecordError:
@@ -143,7 +157,7 @@ def to_raw_record(
     return RawRecord(
         external_id=external_id,
         payload=canonical,
-        payload_hash=hashlib.sha256(canonical).hexdigest(),
+        payload_hash=_sha256_hex(canonical),
         date_modified_gmt=parse_gmt(payload.get("date_modified_gmt")),
         parent_external_id=parent_external_id,
         sku=sku.strip()[:200] if isinstance(sku, str) and sku.strip() else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -56,3 +57,12 @@ def test_a_path_through_a_deep_record_is_shortened_and_needs_no_recursion() -> N
     assert found is not None
     assert found.startswith("meta[0][0]")
     assert len(found) == 200
+
+
+@pytest.mark.parametrize("note_length", [0, 2_000, 2_047, 2_048, 50_000])
+def test_the_hash_is_the_sha256_of_the_stored_payload_at_any_size(note_length: int) -> None:
+    # Hashed in pieces below 2 KiB (see `_sha256_hex`); the digest must not notice.
+    stored = to_raw_record("order", {"id": 7, "customer_note": "é" * note_length})
+
+    assert isinstance(stored, RawRecord)
+    assert stored.payload_hash == hashlib.sha256(stored.payload).hexdigest()
