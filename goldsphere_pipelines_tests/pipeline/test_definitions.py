@@ -36,9 +36,9 @@ def test_asset_graph_puts_products_before_orders():
 
 
 def test_schedule_ships_stopped_and_sensor_runs():
-    schedule = defs.get_schedule_def("hourly_delta_sync")
+    schedule = defs.resolve_schedule_def("hourly_delta_sync")
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
-    sensor = defs.get_sensor_def("connector_partitions_sensor")
+    sensor = defs.resolve_sensor_def("connector_partitions_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
