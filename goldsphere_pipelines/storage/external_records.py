@@ -1,8 +1,8 @@
 """external_product and external_order: raw payloads as the shop sent them, and their status.
 
 Writes are batched: one statement per batch over arrays sent in PostgreSQL's binary format,
-one transaction per batch, never a round trip per record. A payload whose sha256 equals the
-stored one is not written at all, so a re-sync of an unchanged store writes nothing.
+never a round trip per record. A payload whose sha256 equals the stored one is not written
+at all, so a re-sync of an unchanged store writes nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from goldsphere_pipelines.storage.engine import batch_transaction
+from goldsphere_pipelines.storage.engine import single_statements
 from goldsphere_pipelines.storage.id_lookup import by_external_ids_sql
 
 logger = logging.getLogger(__name__)
@@ -92,8 +92,11 @@ class ExternalRecordRepository:
     def upsert_raw(
         self, connector_id: UUID, records: Sequence[RawRecord], *, first_load: bool = False
     ) -> UpsertCounts:
-        """Store new and changed payloads as `pending`; skip unchanged ones. One transaction.
+        """Store new and changed payloads as `pending`; skip unchanged ones.
 
+        The batch is written by one statement, so it is stored whole or not at all. The
+        lookup of stored hashes before it needs no common snapshot with it: one sync at a
+        time writes a connector's rows, and writing a payload again changes nothing.
         Within one batch the last record of an id wins (a store can repeat a record on two
         pages while it is being edited). `first_load`: the connector had no rows of this
         kind when the pass began, so there are no stored hashes to look up.
@@ -102,7 +105,7 @@ class ExternalRecordRepository:
         if not records:
             return counts
         latest = {r.external_id: r for r in records}
-        with batch_transaction(self._engine) as conn:
+        with single_statements(self._engine) as conn:
             known: dict[str, str] = (
                 {}
                 if first_load

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from goldsphere_pipelines.connectors.write_behind import WriteBehind
-from goldsphere_pipelines.storage.engine import batch_transaction
+from goldsphere_pipelines.storage.engine import batch_transaction, single_statements
 
 
 def test_results_arrive_in_submission_order_and_each_writer_keeps_its_order() -> None:
@@ -105,3 +105,28 @@ def test_with_an_engine_each_writer_keeps_one_connection_and_gives_it_back_reset
     # Back in the pool with the session's own setting.
     with engine.connect() as conn:
         assert conn.execute(sa.text("SHOW synchronous_commit")).scalar_one() == "on"
+
+
+def test_a_writer_s_single_statements_commit_one_by_one_and_its_batches_stay_whole(
+    engine: sa.Engine,
+) -> None:
+    def transactions() -> tuple[list[int], list[int], str]:
+        txid = sa.text("SELECT txid_current()")
+        with single_statements(engine) as conn:
+            alone = [conn.execute(txid).scalar_one() for _ in range(2)]
+            setting = conn.execute(sa.text("SHOW synchronous_commit")).scalar_one()
+        with batch_transaction(engine) as conn:
+            together = [conn.execute(txid).scalar_one() for _ in range(2)]
+        return alone, together, setting
+
+    seen: list[tuple[list[int], list[int], str]] = []
+    with WriteBehind[tuple[list[int], list[int], str]](
+        seen.append, engine=engine, writers=1
+    ) as writer:
+        for _ in range(3):
+            writer.submit(transactions)
+    assert len(seen) == 3
+    for alone, together, setting in seen:
+        assert alone[0] != alone[1], "each statement is its own transaction"
+        assert together[0] == together[1], "a batch transaction is one transaction"
+        assert setting == "off"

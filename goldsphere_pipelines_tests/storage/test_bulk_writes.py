@@ -205,3 +205,18 @@ def _server_has_lz4(engine: sa.Engine) -> bool:
     finally:
         conn.rollback()
         conn.close()
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(db: sa.Engine) -> None:
+    connector_id = _connector(db)
+    repo = ExternalRecordRepository(db, "order")
+    broken = RawRecord(
+        external_id="4", payload=b"{not json", payload_hash="h", date_modified_gmt=None
+    )
+
+    with pytest.raises(sa.exc.DataError):
+        repo.upsert_raw(connector_id, [*_records(1, 3), broken], first_load=True)
+    assert not repo.has_rows(connector_id)
+
+    counts = repo.upsert_raw(connector_id, _records(1, 3), first_load=True)
+    assert (counts.new, counts.changed) == (3, 0)
