@@ -1,7 +1,8 @@
 """Extract: stream a store's products (with variations) or orders into external_* rows.
 
-Pages are fetched (concurrently, by the client), converted, written in one batched
-transaction and released: memory holds a bounded number of pages, whatever the store's size.
+Pages are fetched (concurrently, by the client), converted, written in batched statements
+of a page or two and released: memory holds a bounded number of pages, whatever the
+store's size.
 The first sync of an entity reads everything; later ones read only what changed since the
 watermark, minus an overlap. The watermark advances only after every page is committed.
 """
@@ -35,8 +36,11 @@ logger = logging.getLogger(__name__)
 # After this many rows written, fresh planner statistics pay for themselves in mapping.
 BULK_LOAD_ROWS = 5000
 
-# Variations are written in batches of about one page, across products.
-VARIATION_BATCH = 100
+# Records per write, for variations (across products) and for orders when the writers are
+# busy (two pages). Each statement costs a round trip, planning, and its writer's wait for
+# the interpreter lock: two pages to a statement made a large shop's orders extract 6 %
+# faster than one page (runs taken in turns); five pages were no faster than two.
+WRITE_BATCH = 200
 
 
 class PageLike(Protocol):
@@ -189,11 +193,11 @@ def extract_products(
 
     One pipeline rather than page after page: product pages are written as they arrive,
     and the variable products they name are handed to the client's variation fetcher,
-    which works ahead in its threads meanwhile. Variations are written in batches of about
-    a page, whichever products they belong to, by the writer threads. On a reconciliation
-    pass every variable product's variations are read, so product pages go to the writer
-    threads too; a delta pass writes each page itself, as it needs to know which products
-    changed before asking for their variations.
+    which works ahead in its threads meanwhile. Variations are written in batches of
+    `WRITE_BATCH`, whichever products they belong to, by the writer threads. On a
+    reconciliation pass every variable product's variations are read, so product pages go
+    to the writer threads too; a delta pass writes each page itself, as it needs to know
+    which products changed before asking for their variations.
     """
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "products", settings, now)
@@ -221,7 +225,7 @@ def extract_products(
         for product_id, variations in reader.iter_variations_many(variable_ids()):
             ex.stats.variation_requests += 1
             batch.extend((variation, str(product_id)) for variation in variations)
-            if len(batch) >= VARIATION_BATCH:
+            if len(batch) >= WRITE_BATCH:
                 writer.submit(partial(ex.upsert, ex.convert(batch)))
                 batch = []
                 if progress is not None:
@@ -258,16 +262,24 @@ def extract_orders(
     now: datetime,
     progress: Any = None,
 ) -> StepStats:
-    """Orders, page by page; each page is written by a writer thread while the next pages
-    are fetched and converted."""
+    """Orders, page by page, written by writer threads while the next pages are fetched
+    and converted. A page goes to the writers at once when they are idle (a slow store's
+    pages are stored as they arrive); while they are busy, pages gather into batches of
+    `WRITE_BATCH`."""
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "orders", settings, now)
     with WriteBehind(ex.count, engine=engine) as writer:
+        batch: list[RawRecord] = []
         for page in reader.iter_orders(**_filters(ex.plan)):
             ex.stats.pages += 1
-            writer.submit(partial(ex.upsert, ex.convert_top_level(page.records)))
+            batch.extend(ex.convert_top_level(page.records))
+            if len(batch) >= WRITE_BATCH or writer.idle:
+                writer.submit(partial(ex.upsert, batch))
+                batch = []
             if progress is not None:
                 progress(ex.stats)
+        if batch:
+            writer.submit(partial(ex.upsert, batch))
     ex.finish()
     ex.stats.seconds = time.monotonic() - started
     return ex.stats

@@ -64,6 +64,11 @@ class WriteBehind(Generic[T]):
             self._on_done(self._pending.popleft().result())
         self._pending.append(next(self._next_lane).submit(write))
 
+    @property
+    def idle(self) -> bool:
+        """No write is queued or under way: one submitted now starts at once."""
+        return all(future.done() for future in self._pending)
+
     def drain(self) -> None:
         """Wait for every write; raise the first failure."""
         while self._pending:

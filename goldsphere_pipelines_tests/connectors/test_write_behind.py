@@ -130,3 +130,20 @@ def test_a_writer_s_single_statements_commit_one_by_one_and_its_batches_stay_who
         assert alone[0] != alone[1], "each statement is its own transaction"
         assert together[0] == together[1], "a batch transaction is one transaction"
         assert setting == "off"
+
+
+def test_idle_until_a_write_is_submitted_and_again_once_it_is_done() -> None:
+    release = threading.Event()
+
+    def blocked() -> None:
+        release.wait(5)
+
+    with WriteBehind[None](lambda _: None, writers=1) as writer:
+        assert writer.idle
+        writer.submit(blocked)
+        assert not writer.idle
+        release.set()
+        deadline = time.monotonic() + 5
+        while not writer.idle and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert writer.idle
