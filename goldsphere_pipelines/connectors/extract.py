@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -41,6 +41,9 @@ BULK_LOAD_ROWS = 5000
 # the interpreter lock: two pages to a statement made a large shop's orders extract 6 %
 # faster than one page (runs taken in turns); five pages were no faster than two.
 WRITE_BATCH = 200
+
+
+Upsert = Callable[[list[RawRecord]], UpsertCounts]
 
 
 class PageLike(Protocol):
@@ -176,6 +179,29 @@ class _Extractor:
         self.stats.watermark = watermark.isoformat()
 
 
+class _WriteBatch:
+    """Converted rows, handed to the writers `WRITE_BATCH` at a time."""
+
+    def __init__(self, writer: WriteBehind[UpsertCounts], upsert: Upsert) -> None:
+        self._writer = writer
+        self._upsert = upsert
+        self._rows: list[RawRecord] = []
+
+    def add(self, rows: list[RawRecord], *, or_when_idle: bool = False) -> bool:
+        """Whether the rows gathered so far went to the writers. `or_when_idle`: also when
+        the writers have nothing to do, so a slow store's pages are stored as they arrive."""
+        self._rows.extend(rows)
+        if len(self._rows) < WRITE_BATCH and not (or_when_idle and self._writer.idle):
+            return False
+        self.flush()
+        return True
+
+    def flush(self) -> None:
+        if self._rows:
+            self._writer.submit(partial(self._upsert, self._rows))
+            self._rows = []
+
+
 def _filters(plan: ExtractPlan) -> dict[str, Any]:
     return {"modified_after": plan.modified_after} if plan.modified_after else {}
 
@@ -221,17 +247,13 @@ def extract_products(
                     progress(ex.stats)
                 yield from ids
 
-        batch: list[tuple[Any, str | None]] = []
+        batch = _WriteBatch(writer, ex.upsert)
         for product_id, variations in reader.iter_variations_many(variable_ids()):
             ex.stats.variation_requests += 1
-            batch.extend((variation, str(product_id)) for variation in variations)
-            if len(batch) >= WRITE_BATCH:
-                writer.submit(partial(ex.upsert, ex.convert(batch)))
-                batch = []
-                if progress is not None:
-                    progress(ex.stats)
-        if batch:
-            writer.submit(partial(ex.upsert, ex.convert(batch)))
+            handed = batch.add(ex.convert([(v, str(product_id)) for v in variations]))
+            if handed and progress is not None:
+                progress(ex.stats)
+        batch.flush()
     ex.finish()
     ex.stats.seconds = time.monotonic() - started
     return ex.stats
@@ -269,17 +291,13 @@ def extract_orders(
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "orders", settings, now)
     with WriteBehind(ex.count, engine=engine) as writer:
-        batch: list[RawRecord] = []
+        batch = _WriteBatch(writer, ex.upsert)
         for page in reader.iter_orders(**_filters(ex.plan)):
             ex.stats.pages += 1
-            batch.extend(ex.convert_top_level(page.records))
-            if len(batch) >= WRITE_BATCH or writer.idle:
-                writer.submit(partial(ex.upsert, batch))
-                batch = []
+            batch.add(ex.convert_top_level(page.records), or_when_idle=True)
             if progress is not None:
                 progress(ex.stats)
-        if batch:
-            writer.submit(partial(ex.upsert, batch))
+        batch.flush()
     ex.finish()
     ex.stats.seconds = time.monotonic() - started
     return ex.stats

@@ -104,6 +104,14 @@ def default_engine() -> Engine:
 _writer = threading.local()
 
 
+def _pinned() -> dict[Engine, Connection]:
+    """The current thread's pinned connections, by engine (see `pin_connection`)."""
+    if not hasattr(_writer, "connections"):
+        _writer.connections = {}
+    connections: dict[Engine, Connection] = _writer.connections
+    return connections
+
+
 def pin_connection(engine: Engine) -> None:
     """Give the current (writer) thread one connection for all its batch transactions on
     `engine`, set up once: a batch then costs no pool checkout, liveness ping or
@@ -112,14 +120,12 @@ def pin_connection(engine: Engine) -> None:
     conn = engine.connect()
     conn.exec_driver_sql("SET synchronous_commit = off")
     conn.commit()
-    pinned: dict[Engine, Connection] = getattr(_writer, "connections", {})
-    pinned[engine] = conn
-    _writer.connections = pinned
+    _pinned()[engine] = conn
 
 
 def unpin_connection(engine: Engine) -> None:
     """Return the current thread's pinned connection to the pool, with its settings reset."""
-    conn = getattr(_writer, "connections", {}).pop(engine, None)
+    conn = _pinned().pop(engine, None)
     if conn is None:
         return
     try:
@@ -141,7 +147,7 @@ def batch_transaction(engine: Engine) -> Iterator[Connection]:
     thousand fsyncs of a large first sync are saved. Runs on the thread's pinned connection
     when it has one (see `pin_connection`).
     """
-    pinned: Connection | None = getattr(_writer, "connections", {}).get(engine)
+    pinned = _pinned().get(engine)
     if pinned is not None:
         with pinned.begin():
             yield pinned
@@ -162,7 +168,7 @@ def single_statements(engine: Engine) -> Iterator[Connection]:
     shop 15 % faster. On the thread's pinned connection, whose commits do not wait for the
     disk (see `batch_transaction`); otherwise on a pooled one, committing normally.
     """
-    pinned: Connection | None = getattr(_writer, "connections", {}).get(engine)
+    pinned = _pinned().get(engine)
     conn = pinned if pinned is not None else engine.connect()
     try:
         conn.execution_options(isolation_level="AUTOCOMMIT")
