@@ -9,7 +9,6 @@ import orjson
 import pytest
 
 from goldsphere_pipelines.connectors.raw_records import (
-    RecordError,
     first_invalid_text,
     to_raw_record,
 )
