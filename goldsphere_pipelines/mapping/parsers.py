@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from goldsphere_pipelines.mapping import errors as codes
 from goldsphere_pipelines.mapping.currencies import ISO_4217_CODES, SUPPORTED_CURRENCIES
+from goldsphere_pipelines.mapping.knowledge import purity_word
 from goldsphere_pipelines.text import is_storable
 
 WeightUnit = Literal["grams", "troy_ounces", "kilograms"]
@@ -407,6 +408,9 @@ def parse_purity(value: Any) -> Decimal:
     text = " ".join(as_text(value).strip().lower().split())
     match = _PURITY.fullmatch(text) if len(text) <= 40 else None
     if match is None:
+        word = purity_word(text) if len(text) <= 40 else None
+        if word is not None:
+            return word  # "Feingold", "fine silver": the knowledge file's purity words
         raise Rejected(
             codes.INVALID_PURITY,
             'is not a purity such as "999.9", "0.9999", ".999", "24K" or "22 karat"',
