@@ -225,7 +225,7 @@ def _map_one_product(
         logger.exception("Mapping product %s raised", record.external_id)
         return MappingOutcome(record.external_id, "failed", None, _unexpected(exc)), None
     if result.errors:
-        errors = [e.model_dump() for e in result.errors]
+        errors = [e.as_json() for e in result.errors]
         return MappingOutcome(record.external_id, "failed", None, errors), None
     if not result.sellable or result.product is None:
         return (
@@ -304,7 +304,7 @@ def _map_one_order(
         logger.exception("Mapping order %s raised", record.external_id)
         return MappingOutcome(record.external_id, "failed", None, _unexpected(exc)), None
     if result.errors or result.order is None:
-        errors = [e.model_dump() for e in result.errors]
+        errors = [e.as_json() for e in result.errors]
         return (
             MappingOutcome(
                 record.external_id,
