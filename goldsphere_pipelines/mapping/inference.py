@@ -229,8 +229,8 @@ class ProductInference:
                 name = term.get("name")
                 if isinstance(name, str) and target in ("producer", "metal", "product_type"):
                     # A category that states nothing about the field is no finding.
-                    attempt = partial(self._stated, target, name)
-                    sources.append((f"{noun} '{name}'", attempt))
+                    stated = partial(self._stated, target, name)
+                    sources.append((f"{noun} '{name}'", stated))
         name = product.get("name")
         if isinstance(name, str):
             sources.append(("name", partial(self._in_text, target, name, "name")))
