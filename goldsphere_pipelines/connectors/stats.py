@@ -29,6 +29,8 @@ class StepStats:
     """Of `failed`, the orders missing only a product or user: mapped again on every sync."""
     not_sellable: int = 0
     requeued: int = 0
+    producers_created: list[str] = field(default_factory=list)
+    """Producers created from the bullion knowledge file (`create_missing_producers`)."""
     """Orders that were awaiting a dependency when the step began, mapped again by it."""
     pages: int = 0
     requests: int = 0
