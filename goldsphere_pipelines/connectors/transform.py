@@ -83,6 +83,7 @@ def _note_failure(
     stats: StepStats, entity: str, external_id: str, errors: list[dict[str, Any]]
 ) -> None:
     stats.failed += 1
+    stats.note_failed(errors)
     for error in errors:
         stats.record_error({"entity": entity, "externalId": external_id, **error})
 
@@ -235,6 +236,9 @@ def _map_each(
         else:
             stats.mapped += 1
             rows.append(row)
+            provenance = (outcome.mapped_payload or {}).get("provenance")
+            if provenance:
+                stats.note_mapped(record.external_id, getattr(row, "name", ""), provenance)
     return rows, outcomes
 
 
