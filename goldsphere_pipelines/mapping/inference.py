@@ -43,7 +43,7 @@ from goldsphere_pipelines.mapping.knowledge import (
     Knowledge,
     Series,
     bullion_knowledge,
-    plain_text,
+    words_in,
 )
 from goldsphere_pipelines.mapping.lookups import ProductLookups
 from goldsphere_pipelines.mapping.normalize import normalize_name
@@ -167,34 +167,23 @@ class ProductInference:
                 producers.setdefault(spelling, found)
         self._tables["producers"] = producers
         self._remembered: dict[str, dict[Any, Inferred]] = {t: {} for t in INFERRED_FIELDS}
-        self._bar_signals = self.knowledge.bar_signals()
+        self._bar_words = self.knowledge.bar_words()
 
     def _refined_bar(self, product: dict[str, Any], generic: Inferred) -> Inferred:
-        """The explicit rule said "Bar": the name, then its series, may say which bar. The
-        rule read the attributes and categories already."""
-        if not self._may_name_a_bar(product):
-            return generic
-        name = product["name"][:MAX_TEXT]
-        found = self.knowledge.kind_in(name)
-        if found is not None and found.value in BAR_KINDS:
-            refined = self._reference("product_type", found.value)
-            if isinstance(refined, Inferred):
-                return _with(refined, f"'{found.said}' in name")
-        series = self.knowledge.series_in(name)
-        if series is not None and series.value.kind in BAR_KINDS:
-            refined = self._reference("product_type", series.value.kind)
-            if isinstance(refined, Inferred):
-                return _with(refined, f"series '{series.value.name}' in name")
-        return generic
-
-    def _may_name_a_bar(self, product: dict[str, Any]) -> bool:
-        """Whether the name holds any word that could say which bar (cast, minted, a series
-        of minted bars...): most bars' names do not, and then nothing is parsed."""
+        """The explicit rule said "Bar": a word of the name may say which bar ("cast",
+        "geprägt", "CombiBar", a series of minted bars such as "Fortuna"). The rule read
+        the attributes and categories already; one pass over the name's words, no regex."""
         name = product.get("name")
         if not isinstance(name, str):
-            return False
-        plain = plain_text(name[:MAX_TEXT])
-        return any(signal in plain for signal in self._bar_signals)
+            return generic
+        for word in words_in(name[:MAX_TEXT]):
+            found = self._bar_words.get(word)
+            if found is not None:
+                kind, how = found
+                refined = self._reference("product_type", kind)
+                if isinstance(refined, Inferred):
+                    return _with(refined, how)
+        return generic
 
     def _remember(self, target: str, explicit: Any, result: Inferred) -> Inferred:
         described = Inferred(
@@ -220,6 +209,8 @@ class ProductInference:
             # Shops repeat the same few attribute values: their translation is remembered.
             remembered = self._remembered[target].get(explicit)
             if remembered is not None:
+                if target == "product_type" and remembered.value[1] == "Bar":
+                    return self._refined_bar(product, remembered)
                 return remembered
         tried: list[_Tried] = []
         generic: Inferred | None = None
@@ -234,8 +225,7 @@ class ProductInference:
                 result = _with(found, f"rule {source}")
                 if not (target == "product_type" and found.value[1] == "Bar"):
                     return self._remember(target, explicit, result)
-                # Not remembered: the next bar's name may say more.
-                return self._refined_bar(product, result)
+                return self._refined_bar(product, self._remember(target, explicit, result))
             else:
                 shown = shown_value(explicit)
                 tried.append(_Tried(f"rule {source}", f"{shown!r} ({found})", shown))

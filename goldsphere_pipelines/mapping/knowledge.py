@@ -172,6 +172,11 @@ class _Phrases:
                         break
 
 
+def words_in(text: str) -> list[str]:
+    """The folded words of a text, uncached (for text seen once, such as a product name)."""
+    return _WORDS.findall(plain_text(text))
+
+
 def words_of(text: str) -> tuple[str, ...]:
     """The folded words of a text (see `fold`)."""
     if len(text) <= _CACHED_LENGTH:
@@ -282,19 +287,26 @@ class Knowledge:
         found = self._purity_phrases.first(words_of(text))
         return None if found is None else Found(found[0], found[1])
 
-    def bar_signals(self) -> tuple[str, ...]:
-        """Folded words without which no text says which bar it is (cast, minted, CombiBar,
-        a series of minted bars): a cheap substring test on `plain_text(name)` before
-        parsing a bar's name."""
+    def bar_words(self) -> dict[str, tuple[str, str]]:
+        """Folded word → (bar kind, provenance) for the words that say which bar a bar is:
+        kind words (gussbarren, combibar), modifiers (cast, minted, coulé) and the words
+        of series of one kind of bar (fortuna, kinebar)."""
         bar_kinds = {"Cast Bar", "Minted Bar", "CombiBar"}
-        generic = {"bar", "bars", "barren", "lingot", "lingots", "ingot", "d", "de"}
-        words: set[str] = set()
-        phrases = [p for p, kind in self._kinds.table.items() if kind in bar_kinds]
-        phrases += list(self._modifiers.table)
-        phrases += [p for p, series in self._series.table.items() if series.kind in bar_kinds]
-        for phrase in phrases:
-            words.update(w for w in phrase.split(" ") if w not in generic)
-        return tuple(sorted(words))
+        generic = {"bar", "bars", "barren", "lingot", "lingots", "ingot", "d", "de", "lady"}
+        found: dict[str, tuple[str, str]] = {}
+        for phrase, kind in self._kinds.table.items():
+            if kind in bar_kinds:
+                for word in phrase.split(" "):
+                    if word not in generic:
+                        found.setdefault(word, (kind, f"'{phrase}' in name"))
+        for phrase, kind in self._modifiers.table.items():
+            found.setdefault(phrase, (kind, f"'{phrase}' in name"))
+        for phrase, series in self._series.table.items():
+            if series.kind in bar_kinds:
+                for word in phrase.split(" "):
+                    if word not in generic:
+                        found.setdefault(word, (series.kind, f"series '{series.name}' in name"))
+        return found
 
     def label_field(self, label: str) -> str | None:
         """Which inferred field an attribute label states (`Feingehalt` → purity)."""
