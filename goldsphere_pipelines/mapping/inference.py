@@ -138,6 +138,7 @@ class ProductInference:
         self.rules: dict[str, CompiledRule] = {}
         self.defaults: dict[str, Any] = {}
         self.sources: dict[str, str] = {}
+        self.rule_names: dict[str, str] = {}
         for target in INFERRED_FIELDS:
             rule = mapping.rule(target)
             if rule is None:
@@ -147,6 +148,8 @@ class ProductInference:
                 rule = replace(rule, has_default=False, default=None)
             self.rules[target] = rule
             self.sources[target] = f"`{rule.source_text}`" if rule.source_text.strip() else ""
+            # Stored with every product: short; the rule itself is in `goldsphere rules list`.
+            self.rule_names[target] = f"the {mapping.origins.get(target, 'template')} rule"
         self._tables: dict[str, Mapping[str, UUID]] = {
             "product_types": lookups.product_types,
             "metals": lookups.metals,
@@ -222,7 +225,7 @@ class ProductInference:
         else:
             found = self._exact(target, explicit, store_unit)
             if isinstance(found, Inferred):
-                result = _with(found, f"rule {source}")
+                result = _with(found, self.rule_names[target])
                 if not (target == "product_type" and found.value[1] == "Bar"):
                     return self._remember(target, explicit, result)
                 return self._refined_bar(product, self._remember(target, explicit, result))
