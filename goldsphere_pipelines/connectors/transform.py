@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from goldsphere_pipelines.connectors.sync_settings import SyncSettings
 from goldsphere_pipelines.connectors.write_behind import WriteBehind
 from goldsphere_pipelines.mapping import (
     CompiledMapping,
+    GoneProducts,
     MappedOrder,
     MappedProduct,
     OrderLookups,
@@ -47,6 +49,7 @@ from goldsphere_pipelines.storage.goldsphere import (
     ProductRow,
     reference_source,
 )
+from goldsphere_pipelines.storage.gone_products import GoneProductRepository
 from goldsphere_pipelines.storage.mapping_rules import MappingRuleRepository
 
 logger = logging.getLogger(__name__)
@@ -272,23 +275,62 @@ def order_lookups(engine: Engine, connector_id: UUID) -> OrderLookups:
     )
 
 
+def gone_products(
+    engine: Engine, connector_id: UUID, lookups: OrderLookups, store_currency: str | None
+) -> GoneProducts | None:
+    """The products the shop answered 404 for and goldsphere has none of yet, each with the
+    id its product built from an order line will get (the same in every batch of a step)."""
+    known = lookups.products_by_external_id
+    gone = [i for i in GoneProductRepository(engine).gone_ids(connector_id) if i not in known]
+    if not gone or not store_currency:
+        return None
+    return GoneProducts(
+        ids={external_id: uuid.uuid4() for external_id in gone},
+        mapping=_rules(engine, connector_id, "product"),
+        lookups=product_lookups(GoldsphereRepository(engine)),
+        store_currency=store_currency,
+    )
+
+
 def map_pending_orders(
-    engine: Engine, connector_id: UUID, settings: SyncSettings, *, progress: Progress = None
+    engine: Engine,
+    connector_id: UUID,
+    settings: SyncSettings,
+    *,
+    store_currency: str | None = None,
+    progress: Progress = None,
 ) -> StepStats:
+    """Map pending orders; `store_currency` (the products' currency) lets lines whose
+    product is gone from the shop map to products built from the lines."""
     started = time.monotonic()
     stats = StepStats(mode="pending")
     records = ExternalRecordRepository(engine, "order")
     stats.requeued = records.count_awaiting_dependency(connector_id)
     lookups = order_lookups(engine, connector_id)
+    gone = gone_products(engine, connector_id, lookups, store_currency)
     mapping = _rules(engine, connector_id, "order")
     source = reference_source(connector_id)
     goldsphere = GoldsphereRepository(engine)
+    built_ids: set[UUID] = set()
 
     def map_batch(batch: list[PendingRecord]) -> MappedBatch:
+        derived: list[tuple[UUID, ProductRow]] = []
         rows, outcomes = _map_each(
-            batch, lambda record: _map_one_order(record, mapping, lookups), stats, "order"
+            batch,
+            lambda record: _map_one_order(record, mapping, lookups, gone, derived),
+            stats,
+            "order",
         )
-        return partial(goldsphere.upsert_orders, source=source, orders=rows), outcomes
+
+        built = {internal for internal, _ in derived} - built_ids
+        built_ids.update(built)
+        stats.products_from_lines += len(built)
+
+        def write(conn: Connection) -> None:
+            goldsphere.insert_order_line_products(conn, source, derived)
+            goldsphere.upsert_orders(conn, source, rows)
+
+        return write, outcomes
 
     _map_pending(engine, connector_id, "order", settings, map_batch, progress, stats)
     stats.seconds = time.monotonic() - started
@@ -296,10 +338,15 @@ def map_pending_orders(
 
 
 def _map_one_order(
-    record: PendingRecord, mapping: CompiledMapping, lookups: OrderLookups
+    record: PendingRecord,
+    mapping: CompiledMapping,
+    lookups: OrderLookups,
+    gone: GoneProducts | None,
+    derived: list[tuple[UUID, ProductRow]],
 ) -> tuple[MappingOutcome, OrderRow | None]:
+    """Map one order; the products it built from lines are added to `derived`."""
     try:
-        result = map_order(record.payload, mapping=mapping, lookups=lookups)
+        result = map_order(record.payload, mapping=mapping, lookups=lookups, gone_products=gone)
     except Exception as exc:
         logger.exception("Mapping order %s raised", record.external_id)
         return MappingOutcome(record.external_id, "failed", None, _unexpected(exc)), None
@@ -315,6 +362,8 @@ def _map_one_order(
             ),
             None,
         )
+    if gone is not None:
+        derived.extend((gone.ids[p.external_id], _product_row(p)) for p in result.derived_products)
     return (
         MappingOutcome(record.external_id, "mapped", result.order.to_json(), []),
         _order_row(result.order),

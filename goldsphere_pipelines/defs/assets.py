@@ -16,6 +16,7 @@ import dagster as dg
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.extract import extract_orders, extract_products
+from goldsphere_pipelines.connectors.gone_products import confirm_gone_products
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.store_client import verify_store_for_sync
 from goldsphere_pipelines.connectors.sync_session import SyncSession
@@ -219,6 +220,8 @@ def external_order(
                 now=utc_now(),
                 progress=_progress(context, "orders", session),
             )
+            # Products the orders name and we never saw: the shop says which are gone.
+            stats.gone_products = confirm_gone_products(engine, connector.id, client)
             stats.requests = client.stats.requests
             stats.retries = client.stats.retries
             return stats
@@ -251,6 +254,7 @@ def orders(
             engine,
             connector.id,
             sync.settings,
+            store_currency=StoreFactsRepository(engine).get(connector.id).currency,
             progress=_progress(context, "order mapping", session),
         ),
     )
