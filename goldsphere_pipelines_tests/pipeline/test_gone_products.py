@@ -64,7 +64,8 @@ def test_a_line_whose_product_is_gone_maps_to_a_product_built_from_the_line(
     shop = shop_factory()
     ghosts = {str(i) for i in shop.store.ghost_product_ids()}
     orders = _deleted_product_orders(shop)
-    assert ghosts and orders
+    assert ghosts
+    assert orders
     connector = register(pipeline_db, shop)
     rule_service.add_connector_rules(pipeline_db, connector.name, _LINE_RULES)
 
@@ -96,8 +97,10 @@ def test_a_line_whose_product_is_gone_maps_to_a_product_built_from_the_line(
     ghost_line = shop.store.order(int(orders[0]))["line_items"][0]
     (product,) = [row for row in built if row.external_id == str(ghost_line["product_id"])]
     assert product.name == ghost_line["name"]
-    assert product.instock is False and product.stockquantity == 0
-    assert product.metal == "Silver" and product.producer == "United States Mint"
+    assert product.instock is False
+    assert product.stockquantity == 0
+    assert product.metal == "Silver"
+    assert product.producer == "United States Mint"
     assert (product.weight, product.weightunit) == (1, "troy_ounces")
 
     for external_id in orders:
@@ -137,7 +140,8 @@ def test_a_gone_product_the_line_does_not_describe_fails_the_order_naming_the_fi
     assert row.awaiting_dependency is False
     (error,) = [e for e in row.mapping_errors if e["code"] == "gone_product_incomplete"]
     assert error["field"] == "items[0].product_id"
-    assert "987654" in error["message"] and "Deleted product" in error["message"]
+    assert "987654" in error["message"]
+    assert "Deleted product" in error["message"]
     missing = set(error["value"].split(", "))
     assert {"metal", "producer", "weight"} <= missing
     assert (
