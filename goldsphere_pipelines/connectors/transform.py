@@ -390,3 +390,25 @@ def _order_row(o: MappedOrder) -> OrderRow:
             for i in o.items
         ],
     )
+
+
+def product_outcome(
+    record: PendingRecord,
+    parents: dict[str, Any],
+    store_currency: str,
+    mapping: CompiledMapping,
+    lookups: ProductLookups,
+) -> tuple[MappingOutcome, ProductRow | None]:
+    """What mapping one product record gives, exactly as the pipeline maps it (the rules
+    doctor previews with this); writes nothing."""
+    return _map_one_product(record, parents, store_currency, mapping, lookups)
+
+
+def order_outcome(
+    record: PendingRecord,
+    mapping: CompiledMapping,
+    lookups: OrderLookups,
+    gone: GoneProducts | None,
+) -> MappingOutcome:
+    """What mapping one order record gives, exactly as the pipeline maps it; writes nothing."""
+    return _map_one_order(record, mapping, lookups, gone, [])[0]

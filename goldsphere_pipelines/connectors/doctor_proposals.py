@@ -1,0 +1,153 @@
+"""What the rules doctor proposes for one group of mapping failures.
+
+A proposal is a rule in the existing rule language that replaces the connector's rule for
+the failing target (or the template's): the same source, with what the failing values
+need added — a `map` from each unknown value to the goldsphere name it resembles (every
+goldsphere name mapped to itself, so that values which mapped before still do) and a
+`default` for records that give no usable value. Failures no rule can fix (a missing
+user, a price the shop does not send) get advice instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from goldsphere_pipelines.mapping import RuleSpec, normalize_name
+from goldsphere_pipelines.mapping.targets import ORDER_STATUSES, PAYMENT_STATUSES
+
+# Targets whose value must be a goldsphere name: the doctor maps unknown values onto them.
+REFERENCE_TARGETS = {"producer": "producers", "metal": "metals", "product_type": "product_types"}
+# Targets a default can stand in for; the doctor proposes the connector's most common value.
+DEFAULTABLE_TARGETS = frozenset({"producer", "metal", "product_type", "weight", "purity"})
+STATUS_TARGETS: Mapping[str, frozenset[str]] = {
+    "order_status": ORDER_STATUSES,
+    "payment_status": PAYMENT_STATUSES,
+}
+_SIMILAR = 0.8
+
+_ADVICE = {
+    "user_not_found": "No rule fixes this: create the goldsphere users (or correct the "
+    "billing e-mails in the shop); these orders map again on every sync.",
+    "product_not_found": "No rule fixes this: the products must map first (see the product "
+    "groups); these orders map again on every sync.",
+    "parent_missing": "No rule fixes this: sync the products again so that the parents are stored.",
+    "gone_product_incomplete": "The products these lines sold are gone from the shop: fix the "
+    "product fields the errors name with a product rule (the product groups above, or "
+    "`goldsphere rules add`), then re-map.",
+    "totals_mismatch": "No rule fixes this: a plugin adds amounts the rules do not read; "
+    "check the orders in the shop.",
+    "unsupported_currency": "goldsphere accepts USD, EUR, GBP, CHF, CAD and AUD only.",
+}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The rule that would fix a group, and what it does, in a sentence for the admin."""
+
+    rule: RuleSpec
+    explanation: str
+
+
+@dataclass(frozen=True)
+class NeedsValue:
+    """A default would fix the group, but the connector has no mapped value to propose:
+    the admin names it (`--value`)."""
+
+    target: str
+    explanation: str
+
+
+def propose(
+    *,
+    entity: str,
+    target: str,
+    code: str,
+    failing_values: Sequence[str],
+    current: RuleSpec | None,
+    reference: Mapping[str, Sequence[str]],
+    common_value: str | None,
+    value: str | None = None,
+) -> Proposal | NeedsValue | str:
+    """A proposal, a request for a value, or advice (a sentence) for one group.
+
+    `current` is the rule the target follows now (the connector's or the template's);
+    `reference` the goldsphere names per lookup table; `common_value` the value most of
+    the connector's mapped records have for the target; `value`, when the admin gave one,
+    is the default to use instead.
+    """
+    if code in _ADVICE:
+        return _ADVICE[code]
+    if current is None:
+        return f"No rule fills '{target}'; see `goldsphere rules targets {entity}`."
+    transform = dict(current.transform)
+    notes: list[str] = []
+    names = _allowed_names(target, reference)
+    if names and failing_values:
+        mapped = _similar(failing_values, names)
+        if mapped:
+            transform["map"] = {
+                **{name: name for name in names},
+                **dict(transform.get("map") or {}),
+                **mapped,
+            }
+            notes.append(
+                "maps " + ", ".join(f"{shop!r} → {ours!r}" for shop, ours in mapped.items())
+            )
+    default = value if value is not None else _default_for(target, common_value)
+    if default is not None and (target in DEFAULTABLE_TARGETS or target in STATUS_TARGETS):
+        transform["default"] = default
+        origin = "the value you gave" if value is not None else "the most common mapped value"
+        notes.append(f"uses {default!r} ({origin}) when no source gives a usable value")
+    if not notes:
+        if target in DEFAULTABLE_TARGETS:
+            return NeedsValue(
+                target,
+                f"A default for '{target}' would fix these; no mapped {entity} has one to "
+                "propose: apply with --value NAME.",
+            )
+        return (
+            f"No rule change fixes '{code}' on '{target}': correct the records in the shop, "
+            f"or write a rule for the target yourself (`goldsphere rules add`)."
+        )
+    rule = RuleSpec(
+        entity_type=current.entity_type,
+        source_field=current.source_field,
+        target_field=target,
+        transform=transform,
+    )
+    return Proposal(rule=rule, explanation=f"{entity} rule for '{target}': " + "; ".join(notes))
+
+
+def _allowed_names(target: str, reference: Mapping[str, Sequence[str]]) -> list[str]:
+    if target in REFERENCE_TARGETS:
+        return sorted(reference.get(REFERENCE_TARGETS[target], ()))
+    if target in STATUS_TARGETS:
+        return sorted(STATUS_TARGETS[target])
+    return []
+
+
+def _similar(values: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    """Each failing value → the goldsphere name it contains, is contained in, or resembles."""
+    keys = {normalize_name(name): name for name in names if normalize_name(name)}
+    found: dict[str, str] = {}
+    for value in values:
+        key = normalize_name(value)
+        if not key or key in keys:
+            continue
+        containing = [name for k, name in keys.items() if k in key or key in k]
+        if len(containing) == 1:
+            found[value] = containing[0]
+            continue
+        close = difflib.get_close_matches(key, list(keys), n=1, cutoff=_SIMILAR)
+        if close:
+            found[value] = keys[close[0]]
+    return found
+
+
+def _default_for(target: str, common_value: str | None) -> Any:
+    if target in STATUS_TARGETS:
+        return None  # a status is not guessed: unknown ones are mapped or left to the admin
+    return common_value
