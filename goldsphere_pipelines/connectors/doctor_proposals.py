@@ -87,6 +87,9 @@ def propose(
     names = _allowed_names(target, reference)
     if names and failing_values:
         mapped = _similar(failing_values, names)
+        if target in STATUS_TARGETS and value is not None:
+            # A status is never guessed: the admin names the one the unknown values mean.
+            mapped = {shop: value for shop in failing_values}
         if mapped:
             transform["map"] = {
                 **{name: name for name in names},
@@ -96,12 +99,21 @@ def propose(
             notes.append(
                 "maps " + ", ".join(f"{shop!r} → {ours!r}" for shop, ours in mapped.items())
             )
-    default = value if value is not None else _default_for(target, common_value)
+    default = (
+        _default_for(target, common_value) if value is None or target in STATUS_TARGETS else value
+    )
     if default is not None and (target in DEFAULTABLE_TARGETS or target in STATUS_TARGETS):
         transform["default"] = default
         origin = "the value you gave" if value is not None else "the most common mapped value"
         notes.append(f"uses {default!r} ({origin}) when no source gives a usable value")
     if not notes:
+        if target in STATUS_TARGETS and failing_values:
+            return NeedsValue(
+                target,
+                f"The shop's {', '.join(repr(v) for v in failing_values[:5])} resemble no "
+                f"goldsphere {target.replace('_', ' ')}: apply with --value STATUS to map "
+                f"them to one of {', '.join(sorted(STATUS_TARGETS[target]))}.",
+            )
         if target in DEFAULTABLE_TARGETS:
             return NeedsValue(
                 target,

@@ -34,6 +34,9 @@ from goldsphere_pipelines.storage.external_records import ExternalRecordReposito
 from goldsphere_pipelines.storage.sync_state import StoreFactsRepository
 
 OWNERS = ["team:goldsphere-data"]
+REMAP_TAG = "goldsphere/remap"
+"""Set ("true") on runs of the `remap_connector` job: the mapping assets map every stored
+record again (after a rule change), not only the pending ones; nothing is fetched."""
 PROGRESS_EVERY_SECONDS = 10.0
 # A lost lock stops the writes of a step within this long (and always at the step's end).
 LOCK_CHECK_EVERY_SECONDS = 1.0
@@ -91,6 +94,14 @@ def _disabled(session: SyncSession, step: str, entity: str) -> dg.MaterializeRes
     reason = f"sync_{entity} is off for this connector"
     session.skip(step, reason)
     return _skipped(session.connector.name, reason)
+
+
+def _requeue_for_remap(
+    context: dg.AssetExecutionContext, engine: Engine, session: SyncSession, kind: RecordKind
+) -> None:
+    if context.run.tags.get(REMAP_TAG) == "true":
+        requeued = ExternalRecordRepository(engine, kind).requeue_all(session.connector.id)
+        context.log.info(f"Re-mapping: {requeued} stored {kind} records sent back to mapping")
 
 
 def _result(
@@ -166,6 +177,7 @@ def products(
     connector = session.connector
     if (skipped := _disabled(session, "products_map", "products")) is not None:
         return skipped
+    _requeue_for_remap(context, engine, session, "product")
 
     def work() -> StepStats:
         currency = StoreFactsRepository(engine).get(connector.id).currency
@@ -248,6 +260,7 @@ def orders(
     connector = session.connector
     if (skipped := _disabled(session, "orders_map", "orders")) is not None:
         return skipped
+    _requeue_for_remap(context, engine, session, "order")
     stats = session.step(
         "orders_map",
         lambda: map_pending_orders(
@@ -262,4 +275,5 @@ def orders(
 
 
 SYNC_ASSETS = [external_product, products, external_order, orders]
+MAPPING_ASSETS = [products, orders]
 SOURCE_SPECS = [woocommerce_products, woocommerce_orders]
