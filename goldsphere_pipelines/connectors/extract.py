@@ -135,6 +135,12 @@ class _Extractor:
                 self.stats.invalid += 1
                 self.stats.record_error(converted)
                 continue
+            for error in converted.text_errors:
+                # Stored, but altered: the run names the record and the paths.
+                self.stats.text_replaced += 1
+                self.stats.record_error(
+                    {"entity": self.kind, "externalId": converted.external_id, **error}
+                )
             rows.append(converted)
             modified = converted.date_modified_gmt
             if modified is not None:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import orjson
 
 from goldsphere_pipelines.storage.external_records import RawRecord
-from goldsphere_pipelines.text import is_storable
+from goldsphere_pipelines.text import is_storable, storable_text
 
 Entity = Literal["product", "order"]
 
@@ -124,21 +124,25 @@ def to_raw_record(
             f"The {entity} has no usable id ({shown}); WooCommerce ids are positive integers.",
         )
     external_id = str(record_id)
+    text_errors: tuple[dict[str, Any], ...] = ()
     try:
         canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError) as exc:
-        field = first_invalid_text(payload)
-        if field is not None:
+        unstorable = b"\\u0000" in canonical  # PostgreSQL's jsonb and text refuse NUL
+    except (TypeError, orjson.JSONEncodeError):
+        # A lone surrogate cannot be encoded at all; anything else (nesting too deep) is
+        # found again below.
+        unstorable = first_invalid_text(payload) is not None
+        canonical = b""
+    if unstorable:
+        payload, paths = replace_unstorable_text(payload)
+        text_errors = (text_replaced_error(entity, paths),)
+    if not canonical or unstorable:
+        try:
+            canonical = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+        except (TypeError, orjson.JSONEncodeError) as exc:
             return RecordError(
-                entity,
-                external_id,
-                field,
-                "invalid_text",
-                f"The {entity}'s {field} is not valid text (invalid UTF-8 bytes, a lone "
-                "surrogate escape such as \\ud800, or a NUL character); PostgreSQL cannot "
-                f"store it, so the {entity} was not stored. Correct the text in the shop.",
+                entity, external_id, "$", "unserializable", f"Cannot store it: {exc}."
             )
-        return RecordError(entity, external_id, "$", "unserializable", f"Cannot store it: {exc}.")
     if len(canonical) > MAX_RECORD_BYTES:
         return RecordError(
             entity,
@@ -148,11 +152,6 @@ def to_raw_record(
             f"The {entity} is {len(canonical):,} bytes of JSON, over the "
             f"{MAX_RECORD_BYTES:,}-byte limit per record; it was not stored.",
         )
-    if b"\\u0000" in canonical:
-        # PostgreSQL's jsonb cannot hold NUL characters.
-        return RecordError(
-            entity, external_id, "$", "nul_character", "The payload contains a NUL character."
-        )
     sku = payload.get("sku") if entity == "product" else None
     return RawRecord(
         external_id=external_id,
@@ -161,4 +160,66 @@ def to_raw_record(
         date_modified_gmt=parse_gmt(payload.get("date_modified_gmt")),
         parent_external_id=parent_external_id,
         sku=sku.strip()[:200] if isinstance(sku, str) and sku.strip() else None,
+        text_errors=text_errors,
     )
+
+
+TEXT_REPLACED = "text_replaced"
+MAX_PATHS_SHOWN = 20
+
+
+def replace_unstorable_text(payload: Any) -> tuple[Any, list[str]]:
+    """A copy of `payload` with every NUL and lone surrogate (in keys and strings) replaced
+    by U+FFFD, and the path of each text replaced (`customer_note`, `line_items[2].name`).
+
+    Rebuilt without recursion: a hostile record can be nested deeper than Python's stack.
+    """
+    paths: list[str] = []
+
+    def fixed(path: str, text: str) -> str:
+        if is_storable(text):
+            return text
+        paths.append(_shown(path or "$"))
+        return storable_text(text)
+
+    root: list[Any] = [None]
+    # (path, value, container, slot): `value` is written to container[slot] once rebuilt.
+    stack: list[tuple[str, Any, Any, Any]] = [("", payload, root, 0)]
+    while stack:
+        path, value, container, slot = stack.pop()
+        if isinstance(value, str):
+            container[slot] = fixed(path, value)
+        elif isinstance(value, dict):
+            copy: dict[Any, Any] = {}
+            container[slot] = copy
+            children: list[tuple[str, Any, Any, Any]] = []
+            for key, item in value.items():
+                name = fixed(f"{path or '$'} (a key)", key) if isinstance(key, str) else key
+                copy[name] = None
+                children.append((f"{path}.{name}" if path else str(name), item, copy, name))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            items: list[Any] = [None] * len(value)
+            container[slot] = items
+            stack.extend(
+                (f"{path}[{i}]", item, items, i) for i, item in reversed(list(enumerate(value)))
+            )
+        else:
+            container[slot] = value
+    return root[0], paths
+
+
+def text_replaced_error(entity: Entity, paths: list[str]) -> dict[str, Any]:
+    """The error stored with a record whose unstorable text was replaced."""
+    shown = ", ".join(paths[:MAX_PATHS_SHOWN])
+    if len(paths) > MAX_PATHS_SHOWN:
+        shown += f" and {len(paths) - MAX_PATHS_SHOWN} more"
+    return {
+        "field": paths[0] if paths else "$",
+        "code": TEXT_REPLACED,
+        "message": f"The {entity}'s text at {shown} held characters PostgreSQL cannot store "
+        "(a NUL character, invalid UTF-8 bytes or a lone surrogate escape such as \\ud800); "
+        "each was replaced by U+FFFD and the record was stored. Correct the text "
+        "in the shop if it matters.",
+        "paths": paths[:MAX_PATHS_SHOWN],
+    }

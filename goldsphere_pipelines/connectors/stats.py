@@ -21,6 +21,8 @@ class StepStats:
     changed: int = 0
     unchanged: int = 0
     invalid: int = 0
+    text_replaced: int = 0
+    """Records stored with NUL characters or lone surrogates replaced by U+FFFD."""
     mapped: int = 0
     failed: int = 0
     awaiting_dependency: int = 0

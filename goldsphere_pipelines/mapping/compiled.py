@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from goldsphere_pipelines.mapping import parsers
 from goldsphere_pipelines.mapping.kinds import kind_parser, parse_value
@@ -40,10 +40,8 @@ from goldsphere_pipelines.mapping.paths import (
     path_reader,
     value_reader,
 )
+from goldsphere_pipelines.mapping.rule_shape import RuleShape
 from goldsphere_pipelines.mapping.transforms import MAX_REGEX_INPUT, first_keyword
-
-if TYPE_CHECKING:
-    from goldsphere_pipelines.mapping.engine import CompiledRule
 
 
 class _Marker:
@@ -77,7 +75,7 @@ _Survive = Callable[[Any], Any]
 _Without = Callable[[bool, "str | None"], Any]
 
 
-def compile_fast_path(rule: CompiledRule) -> FastPath:
+def compile_fast_path(rule: RuleShape) -> FastPath:
     """The closure `CompiledRule.evaluate` tries before the reference evaluation."""
     transforms = rule.regex is not None or rule.mapping is not None or bool(rule.keywords)
     if rule.target.kind == "objects":
@@ -107,7 +105,7 @@ def _fallback_only(payload: Any, store_unit: str | None) -> Any:
 # --- when no candidate survives ------------------------------------------------------------
 
 
-def _without_candidates(rule: CompiledRule, parse: _Parse) -> _Without:
+def _without_candidates(rule: RuleShape, parse: _Parse) -> _Without:
     """`without(read, store_unit)`: what the rule gives when no candidate is left; `read`
     says whether any candidate was read at all."""
     if rule.has_default and rule.default is not None:
@@ -183,7 +181,7 @@ def _one_value_path(
 
 
 def _candidates_path(
-    rule: CompiledRule,
+    rule: RuleShape,
     readers: Sequence[PathReader],
     parse: _Parse,
     survive: _Survive | None,
@@ -228,7 +226,7 @@ def _candidates_path(
     return fast_path
 
 
-def _objects_path(rule: CompiledRule) -> FastPath:
+def _objects_path(rule: RuleShape) -> FastPath:
     """A list target such as `items`, without transforms: every value read."""
     readers = [path_reader(path) for path in rule.paths]
     if rule.has_default and rule.default is not None:
@@ -259,7 +257,7 @@ def _objects_path(rule: CompiledRule) -> FastPath:
 # --- regex, map and keywords for one candidate ----------------------------------------------
 
 
-def _survivor(rule: CompiledRule) -> _Survive:
+def _survivor(rule: RuleShape) -> _Survive:
     """What becomes of one candidate: its extracted and translated value, or `_DROPPED`."""
     extract = _extractor(rule) if rule.regex is not None else None
     translate = _translator(rule) if rule.mapping is not None or rule.keywords else None
@@ -277,7 +275,7 @@ def _survivor(rule: CompiledRule) -> _Survive:
     return survive
 
 
-def _extractor(rule: CompiledRule) -> _Survive:
+def _extractor(rule: RuleShape) -> _Survive:
     regex = rule.regex
     assert regex is not None
     grouped = bool(regex.groups)
@@ -302,7 +300,7 @@ def _extractor(rule: CompiledRule) -> _Survive:
     return extract
 
 
-def _translator(rule: CompiledRule) -> _Survive:
+def _translator(rule: RuleShape) -> _Survive:
     mapping, keywords = rule.mapping, rule.keywords
     remembered: dict[str, Any] = {}
 
@@ -345,7 +343,7 @@ def _remember(memory: dict[Any, Any], key: Any, value: Any) -> None:
 # --- parsers ---------------------------------------------------------------------------------
 
 
-def compile_parser(rule: CompiledRule) -> tuple[_Parse, dict[Any, Any] | None]:
+def compile_parser(rule: RuleShape) -> tuple[_Parse, dict[Any, Any] | None]:
     """`parse(value, store_unit)`: `parse_value` for the rule's target, raising `Rejected`,
     and the memory of what it returned for short text and whole numbers (None for weight,
     whose answer depends on the store).

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from goldsphere_pipelines.mapping import errors as codes
 from goldsphere_pipelines.mapping.currencies import ISO_4217_CODES, SUPPORTED_CURRENCIES
+from goldsphere_pipelines.mapping.knowledge import purity_word
 from goldsphere_pipelines.text import is_storable
 
 WeightUnit = Literal["grams", "troy_ounces", "kilograms"]
@@ -388,20 +389,28 @@ _PURITY = re.compile(
     r"(?:\s*[a-z]+){0,2}"
 )
 _KARAT_MARKS = frozenset({"k", "kt", "karat", "carat", "ct"})
+FINEST = Decimal("0.9999")
+# The bullion trade's fineness for karats: 24 K is 999.9 fine (never 1.0000), 22 K is
+# 916.7 (the Krugerrand's and the Gold Eagle's); other karats are their share of 24.
+_KARATS: dict[Decimal, Decimal] = {Decimal(24): FINEST, Decimal(22): Decimal("0.9167")}
 
 
 def parse_purity(value: Any) -> Decimal:
     """A fraction of at most 1 with four decimals, rounded down (never purer than stated).
 
     `"0.9999"`, `".999"` are fractions; `"999.9"` and `"916"` are per mille; `"9999"` per
-    ten thousand; `"99.99%"` a percentage; `"24K"`, `"22 karat"` karats (of 24). A bare
-    number between 1 and 50 is ambiguous (karats or percent?) and refused.
+    ten thousand; `"99.99%"` a percentage; `"24K"` (0.9999), `"22 karat"` (0.9167) and
+    other karats (their share of 24). A bare number between 1 and 50 is ambiguous (karats
+    or percent?) and refused. Never 1.0000: no metal is that pure.
     """
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise Rejected(codes.INVALID_TYPE, f"is {describe_type(value)}, expected a purity")
     text = " ".join(as_text(value).strip().lower().split())
     match = _PURITY.fullmatch(text) if len(text) <= 40 else None
     if match is None:
+        word = purity_word(text) if len(text) <= 40 else None
+        if word is not None:
+            return word  # "Feingold", "fine silver": the knowledge file's purity words
         raise Rejected(
             codes.INVALID_PURITY,
             'is not a purity such as "999.9", "0.9999", ".999", "24K" or "22 karat"',
@@ -411,7 +420,7 @@ def parse_purity(value: Any) -> Decimal:
     if mark in _KARAT_MARKS:
         if number > 24:
             raise Rejected(codes.INVALID_PURITY, "has more than 24 karats")
-        fraction = number / 24
+        fraction = _KARATS.get(number) or (number / 24).quantize(PURITY_STEP, ROUND_HALF_UP)
     elif mark == "%":
         fraction = number / 100
     elif mark == "‰":
@@ -433,4 +442,5 @@ def parse_purity(value: Any) -> Decimal:
     fraction = fraction.quantize(PURITY_STEP, rounding=ROUND_DOWN)
     if not 0 < fraction <= 1:
         raise Rejected(codes.INVALID_PURITY, "is not between 0 and 1 as a fraction")
-    return fraction
+    # No metal is refined to 1.0000: "1000 fine" and "100 %" are the trade's 999.9.
+    return min(fraction, FINEST)

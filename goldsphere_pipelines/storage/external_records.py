@@ -38,6 +38,9 @@ class RawRecord:
     date_modified_gmt: datetime | None
     parent_external_id: str | None = None
     sku: str | None = None
+    text_errors: tuple[dict[str, Any], ...] = ()
+    """Errors about the payload itself (text replaced to be storable), kept with the row
+    in `storage_errors` whatever its mapping gives."""
 
 
 @dataclass
@@ -139,18 +142,21 @@ class ExternalRecordRepository:
         product = self._kind == "product"
         return (
             f"INSERT INTO {self._table} (connector_id, external_id, raw_payload_json, "
-            "payload_hash, date_modified_gmt, status, mapping_errors"
+            "payload_hash, date_modified_gmt, status, mapping_errors, storage_errors"
             f"{', parent_external_id, sku' if product else ''}) "
             "SELECT %(cid)s, r.id, CAST(r.payload AS jsonb), r.hash, r.modified, 'pending', "
-            f"'[]'::jsonb{', r.parent, r.sku' if product else ''} "
+            "'[]'::jsonb, COALESCE(CAST(r.notes AS jsonb), '[]'::jsonb)"
+            f"{', r.parent, r.sku' if product else ''} "
             "FROM unnest(%(ids)b::text[], %(payloads)b::text[], %(hashes)b::text[], "
-            "%(modified)b::timestamp[], %(parents)b::text[], %(skus)b::text[]) "
-            "AS r(id, payload, hash, modified, parent, sku) "
+            "%(modified)b::timestamp[], %(parents)b::text[], %(skus)b::text[], "
+            "%(notes)b::text[]) "
+            "AS r(id, payload, hash, modified, parent, sku, notes) "
             "ON CONFLICT (connector_id, external_id) DO UPDATE SET "
             "raw_payload_json = EXCLUDED.raw_payload_json, "
             "payload_hash = EXCLUDED.payload_hash, "
             "date_modified_gmt = EXCLUDED.date_modified_gmt, "
-            "status = 'pending', mapping_errors = '[]'::jsonb, updated_at = now()"
+            "status = 'pending', mapping_errors = '[]'::jsonb, "
+            "storage_errors = EXCLUDED.storage_errors, updated_at = now()"
             + (
                 ", parent_external_id = EXCLUDED.parent_external_id, sku = EXCLUDED.sku"
                 if product
@@ -355,4 +361,5 @@ def _upsert_parameters(connector_id: UUID, records: Sequence[RawRecord]) -> dict
         "modified": [r.date_modified_gmt for r in records],
         "parents": [r.parent_external_id for r in records],
         "skus": [r.sku for r in records],
+        "notes": [orjson.dumps(r.text_errors).decode() if r.text_errors else None for r in records],
     }

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import orjson
 import pytest
 
 from goldsphere_pipelines.connectors.raw_records import (
-    RecordError,
     first_invalid_text,
     to_raw_record,
 )
@@ -16,7 +16,7 @@ from goldsphere_pipelines.storage.external_records import RawRecord
 from goldsphere_pipelines.woocommerce.parsing import parse_list
 
 
-def test_invalid_utf8_in_a_page_refuses_only_its_record_and_names_the_field() -> None:
+def test_invalid_utf8_in_a_page_is_replaced_and_the_record_kept_with_an_error() -> None:
     page = parse_list(
         b'[{"id": 1, "customer_note": "caf\xc3 \xff"},'
         b' {"id": 2, "line_items": [{"name": "ok"}, {"name": "\\ud800 broken"}]},'
@@ -24,15 +24,36 @@ def test_invalid_utf8_in_a_page_refuses_only_its_record_and_names_the_field() ->
     ).value
     first, second, third = (to_raw_record("order", record) for record in page)
 
-    assert isinstance(first, RecordError)
-    assert (first.external_id, first.field, first.code) == ("1", "customer_note", "invalid_text")
-    assert "not valid text (invalid UTF-8 bytes" in first.message
-    assert "Correct the text in the shop" in first.message
-    assert isinstance(second, RecordError)
-    assert (second.field, second.code) == ("line_items[1].name", "invalid_text")
+    assert isinstance(first, RawRecord)
+    assert orjson.loads(first.payload)["customer_note"] == "caf\ufffd \ufffd"
+    (error,) = first.text_errors
+    assert (error["code"], error["field"], error["paths"]) == (
+        "text_replaced",
+        "customer_note",
+        ["customer_note"],
+    )
+    assert "replaced by U+FFFD" in error["message"]
+    assert isinstance(second, RawRecord)
+    assert orjson.loads(second.payload)["line_items"][1]["name"] == "\ufffd broken"
+    assert second.text_errors[0]["paths"] == ["line_items[1].name"]
     # The rest of the page, read by the same fallback parser, is stored as sent.
     assert isinstance(third, RawRecord)
     assert third.payload == '{"customer_note":"Zürich","id":3}'.encode()
+    assert third.text_errors == ()
+
+
+def test_nul_characters_anywhere_are_replaced_keys_included() -> None:
+    payload = {"id": 7, "customer_note": "a\u0000b", "meta": [{"k\u0000": "\u0000"}]}
+    record = to_raw_record("order", payload)
+
+    assert isinstance(record, RawRecord)
+    assert orjson.loads(record.payload) == {
+        "id": 7,
+        "customer_note": "a\ufffdb",
+        "meta": [{"k\ufffd": "\ufffd"}],
+    }
+    assert record.text_errors[0]["paths"] == ["customer_note", "meta[0] (a key)", "meta[0].k\ufffd"]
+    assert payload["customer_note"] == "a\u0000b"  # the caller's payload is not modified
 
 
 @pytest.mark.parametrize(

@@ -262,7 +262,7 @@ def test_weight_options() -> None:
 def test_purity() -> None:
     spec = rule("purity", "attributes[name=Fineness].options[0]", purity=True)
     assert evaluate(spec, {"attributes": [{"name": "Fineness", "options": ["22K"]}]}) == (
-        Decimal("0.9166")
+        Decimal("0.9167")
     )
     payload = {"attributes": [{"name": "Fineness", "options": ["very pure"]}]}
     assert failure(spec, payload).error.code == codes.INVALID_PURITY

@@ -182,16 +182,27 @@ def test_a_corpus_of_bad_records_gets_one_error_each_and_the_rest_syncs(
         by_code.setdefault(error["code"], []).append(error["externalId"])
     assert by_code["too_large"] == [str(too_large_product)]
     assert by_code["unserializable"] == [str(deep_product)]
-    # Invalid UTF-8 bytes and lone surrogate escapes: refused by name, never stored altered.
-    assert sorted(by_code["invalid_text"], key=int) == sorted(
-        [str(invalid_utf8), str(surrogate)], key=int
-    )
-    assert {e["field"] for e in errors if e["code"] == "invalid_text"} == {"customer_note"}
-    assert by_code["nul_character"] == [str(nul)]
+    # Invalid UTF-8 bytes, lone surrogate escapes and NUL: replaced, stored, and named.
+    replaced = sorted([str(invalid_utf8), str(surrogate), str(nul)], key=int)
+    assert sorted(by_code["text_replaced"], key=int) == replaced
+    assert {e["field"] for e in errors if e["code"] == "text_replaced"} == {"customer_note"}
+    assert "invalid_text" not in by_code
+    assert "nul_character" not in by_code
+    assert run.stats["orders_extract"]["text_replaced"] == 3
+    stored_errors = {
+        r[0]: r[1]
+        for r in rows(
+            pipeline_db,
+            "SELECT external_id, storage_errors FROM external_order WHERE external_id = ANY(:ids)",
+            ids=replaced,
+        )
+    }
+    assert sorted(stored_errors, key=int) == replaced
+    assert all(e[0]["code"] == "text_replaced" for e in stored_errors.values())
     assert by_code["invalid_id"] == [None, None]  # no id, and a string id
     assert by_code["not_an_object"] == [None]
     refused_products = {str(too_large_product), str(deep_product)}
-    refused_orders = {str(invalid_utf8), str(surrogate), str(nul), str(not_an_object)}
+    refused_orders = {str(not_an_object)}
     refused_orders.add(str(without_id))
     refused_orders.add(str(string_id))
     assert run.stats["products_extract"]["invalid"] == len(refused_products)
@@ -233,7 +244,7 @@ def test_a_corpus_of_bad_records_gets_one_error_each_and_the_rest_syncs(
             "SELECT count(*) FROM external_order WHERE external_id = :e",
             e=str(invalid_utf8),
         )
-        == 0
+        == 1
     )
 
     # Everything else of the store is in goldsphere exactly once.
