@@ -28,6 +28,7 @@ T = TypeVar("T")
 CODE_LOCATION_NAME = "goldsphere_pipelines"
 REPOSITORY_NAME = "__repository__"
 SYNC_JOB_NAME = "sync_connector"
+REMAP_JOB_NAME = "remap_connector"
 PARTITIONS_DEF_NAME = "connectors"
 NON_SYNC_JOB_NAMES = frozenset({"test_connection_job"})
 """Jobs of a connector partition that do not sync, so never block a sync."""
@@ -186,6 +187,19 @@ class DagsterLauncher:
             )
         )
         logger.info("Launched Dagster run %s syncing connector %s", run_id, partition_key)
+        return LaunchedRun(run_id=run_id, status=self._status_after_launch(run_id))
+
+    def launch_remap(self, partition_key: str) -> LaunchedRun:
+        """Launch `remap_connector` for the partition: the stored payloads mapped again."""
+        run_id = self._call(
+            lambda client: client.submit_job_execution(
+                REMAP_JOB_NAME,
+                repository_location_name=CODE_LOCATION_NAME,
+                repository_name=REPOSITORY_NAME,
+                tags={PARTITION_TAG: partition_key, TRIGGER_TAG: TRIGGER},
+            )
+        )
+        logger.info("Launched Dagster run %s re-mapping connector %s", run_id, partition_key)
         return LaunchedRun(run_id=run_id, status=self._status_after_launch(run_id))
 
     def _status_after_launch(self, run_id: str) -> str:
