@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from goldsphere_pipelines.mapping import RuleSpec, normalize_name
 from goldsphere_pipelines.mapping.targets import ORDER_STATUSES, PAYMENT_STATUSES
@@ -75,8 +74,9 @@ def propose(
 
     `current` is the rule the target follows now (the connector's or the template's);
     `reference` the goldsphere names per lookup table; `common_value` the value most of
-    the connector's mapped records have for the target; `value`, when the admin gave one,
-    is the default to use instead.
+    the connector's mapped records have for the target (proposed as the default for
+    records that lack a value); `value`, when the admin gave one, is what unknown values
+    map to, or the default to use instead.
     """
     if code in _ADVICE:
         return _ADVICE[code]
@@ -85,40 +85,45 @@ def propose(
     transform = dict(current.transform)
     notes: list[str] = []
     names = _allowed_names(target, reference)
-    if names and failing_values:
-        mapped = _similar(failing_values, names)
-        if target in STATUS_TARGETS and value is not None:
-            # A status is never guessed: the admin names the one the unknown values mean.
-            mapped = {shop: value for shop in failing_values}
-        if mapped:
-            transform["map"] = {
-                **{name: name for name in names},
-                **dict(transform.get("map") or {}),
-                **mapped,
-            }
-            notes.append(
-                "maps " + ", ".join(f"{shop!r} → {ours!r}" for shop, ours in mapped.items())
-            )
-    default = (
-        _default_for(target, common_value) if value is None or target in STATUS_TARGETS else value
-    )
-    if default is not None and (target in DEFAULTABLE_TARGETS or target in STATUS_TARGETS):
+    unknown = code.startswith("unknown_")
+    mapped = _similar(failing_values, names) if names else {}
+    if unknown and value is not None:
+        # What resembles nothing is never guessed: the admin names what it means.
+        mapped = {**{shop: value for shop in failing_values}, **mapped}
+    if mapped:
+        # Every goldsphere name maps to itself, so that values that mapped before still do
+        # (statuses already have the template's whole map).
+        identity = {name: name for name in names} if target in REFERENCE_TARGETS else {}
+        transform["map"] = {
+            **identity,
+            **dict(transform.get("map") or {}),
+            **mapped,
+        }
+        notes.append("maps " + ", ".join(f"{shop!r} → {ours!r}" for shop, ours in mapped.items()))
+    # A default stands in for a value the records lack; a value they have that goldsphere
+    # does not know is mapped (above), never replaced by a guess.
+    default = None if unknown else (value if value is not None else common_value)
+    if default is not None and target in DEFAULTABLE_TARGETS:
         transform["default"] = default
         origin = "the value you gave" if value is not None else "the most common mapped value"
-        notes.append(f"uses {default!r} ({origin}) when no source gives a usable value")
+        notes.append(f"uses {default!r} ({origin}) for records that give no value")
+    unmatched = [v for v in failing_values if v not in mapped]
+    if unknown and unmatched and names:
+        shown = ", ".join(repr(v) for v in unmatched[:5])
+        choices = ", ".join(names) if len(names) <= 12 else f"one of the {len(names)} names"
+        ask = (
+            f"{shown} resemble no goldsphere {target.replace('_', ' ')}: apply with "
+            f"--value NAME to map them to one of {choices}."
+        )
+        if not notes:
+            return NeedsValue(target, ask)
+        notes.append(f"({ask})")
     if not notes:
-        if target in STATUS_TARGETS and failing_values:
-            return NeedsValue(
-                target,
-                f"The shop's {', '.join(repr(v) for v in failing_values[:5])} resemble no "
-                f"goldsphere {target.replace('_', ' ')}: apply with --value STATUS to map "
-                f"them to one of {', '.join(sorted(STATUS_TARGETS[target]))}.",
-            )
         if target in DEFAULTABLE_TARGETS:
             return NeedsValue(
                 target,
                 f"A default for '{target}' would fix these; no mapped {entity} has one to "
-                "propose: apply with --value NAME.",
+                "propose: apply with --value VALUE.",
             )
         return (
             f"No rule change fixes '{code}' on '{target}': correct the records in the shop, "
@@ -157,9 +162,3 @@ def _similar(values: Sequence[str], names: Sequence[str]) -> dict[str, str]:
         if close:
             found[value] = keys[close[0]]
     return found
-
-
-def _default_for(target: str, common_value: str | None) -> Any:
-    if target in STATUS_TARGETS:
-        return None  # a status is not guessed: unknown ones are mapped or left to the admin
-    return common_value
