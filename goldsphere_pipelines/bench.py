@@ -51,6 +51,7 @@ class BenchOptions(BaseModel):
     change_share: float = Field(0.01, gt=0, le=1)
     seed: int = 7
     keep_database: bool = False
+    dialect: str = "classic"
 
 
 class PeakMemory:
@@ -169,8 +170,25 @@ def _phase_figures(
         "extract_seconds": round(extract_s, 2),
         "extract_lower_bound_seconds": round(bound, 2),
         "extract_vs_lower_bound": round(extract_s / bound, 2) if bound else None,
+        "mapping": _mapping_figures(steps, options),
         "steps": {s: {k: v for k, v in steps[s].items() if k != "errors"} for s in STEPS},
     }
+
+
+def _mapping_figures(steps: dict[str, dict[str, Any]], options: BenchOptions) -> dict[str, Any]:
+    """Records mapped per second by the two mapping steps, and the share that mapped, for
+    the dialect the store writes (issue 15's targets)."""
+    figures: dict[str, Any] = {"dialect": options.dialect}
+    for step, label in (("products_map", "products"), ("orders_map", "orders")):
+        stats = steps[step]
+        mapped, failed = stats.get("mapped", 0), stats.get("failed", 0)
+        handled = mapped + failed + stats.get("not_sellable", 0)
+        seconds = stats.get("seconds", 0.0)
+        figures[f"{label}_per_second"] = round(handled / seconds, 1) if seconds else None
+        figures[f"{label}_mapped_share"] = (
+            round(mapped / (mapped + failed), 4) if mapped + failed else None
+        )
+    return figures
 
 
 def _cpu_seconds(process: psutil.Process) -> float:
@@ -196,6 +214,7 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
         customers=max(50, options.orders // 20),
         seed=options.seed,
         latency_ms=options.latency_ms,
+        dialect=options.dialect,
     )
     result: dict[str, Any] = {"options": options.model_dump(), "phases": {}}
     saved_env = {

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT, DIALECTS
+
 
 @click.command("bench")
 @click.option("--products", default=1000, show_default=True, type=click.IntRange(1))
@@ -19,6 +21,13 @@ import click
     is_flag=True,
     help="Leave the benchmark's database in place (its name is in the output) to inspect it.",
 )
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    default=DEFAULT_DIALECT,
+    show_default=True,
+    help="The sandbox shop dialect; classic keeps the figures comparable with earlier runs.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 def bench(
     products: int,
@@ -28,6 +37,7 @@ def bench(
     concurrency: int,
     seed: int,
     keep_database: bool,
+    dialect: str,
     as_json: bool,
 ) -> None:
     """Full sync, re-sync and 1 % delta of a sandbox store; prints one JSON object."""
@@ -41,6 +51,7 @@ def bench(
         concurrency=concurrency,
         seed=seed,
         keep_database=keep_database,
+        dialect=dialect,
     )
     result = run_benchmark(options, echo=None if as_json else lambda m: click.echo(m, err=True))
     click.echo(json.dumps(result, indent=None if as_json else 2))

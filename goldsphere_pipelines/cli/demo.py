@@ -19,6 +19,7 @@ from goldsphere_pipelines.demo import (
     run_summary,
     seed_customers,
 )
+from goldsphere_pipelines.sandbox.dialects import DEMO_DIALECT, DIALECTS
 from goldsphere_pipelines.storage.credentials import load_cipher
 from goldsphere_pipelines.storage.migrations import migrate
 
@@ -27,7 +28,14 @@ from goldsphere_pipelines.storage.migrations import migrate
 @click.option("--products", default=300, show_default=True, type=click.IntRange(1, 200_000))
 @click.option("--orders", default=2000, show_default=True, type=click.IntRange(0, 1_000_000))
 @click.option("--seed", default=7, show_default=True, type=int)
-def demo(products: int, orders: int, seed: int) -> None:
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    default=DEMO_DIALECT,
+    show_default=True,
+    help="How the sandbox shop writes its products (README, Sandbox dialects).",
+)
+def demo(products: int, orders: int, seed: int, dialect: str) -> None:
     """Sync a sandbox store into the (embedded) database twice and print what arrived."""
     from goldsphere_pipelines.connectors.configuration import get_connector
     from goldsphere_pipelines.defs.run_sync import instance_for_cli, materialize_connector
@@ -42,10 +50,13 @@ def demo(products: int, orders: int, seed: int) -> None:
         click.echo(f"    migrations applied: {len(applied)} (0 means it was up to date)")
         cipher = load_cipher()
         port = free_port(DEMO_PORT)
-        config = SandboxConfig(products=products, orders=orders, seed=seed)
+        config = SandboxConfig.model_validate(
+            {"products": products, "orders": orders, "seed": seed, "dialect": dialect}
+        )
         with run_sandbox(config, port=port) as sandbox:
             click.echo(
-                f"2/6 sandbox store: {sandbox.base_url} ({products} products, {orders} orders)"
+                f"2/6 sandbox store: {sandbox.base_url} ({products} products, {orders} orders, "
+                f"dialect {dialect})"
             )
             created = seed_customers(engine, sandbox.store.customer_emails())
             click.echo(f"3/6 goldsphere users for the store's customers: {created} created")

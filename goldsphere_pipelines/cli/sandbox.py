@@ -10,6 +10,7 @@ import click
 
 from goldsphere_pipelines.sandbox import SandboxConfig, SandboxStore, serve_forever
 from goldsphere_pipelines.sandbox.config import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
+from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT, DIALECTS
 
 
 @click.group()
@@ -38,6 +39,14 @@ def sandbox() -> None:
     show_default=True,
     type=click.FloatRange(0, 1),
     help="Share of records with a flaw (missing SKU, empty price, guest without e-mail...).",
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    default=DEFAULT_DIALECT,
+    show_default=True,
+    help="How products are written: producer in names, brands, tags or series; German, "
+    "French; mixed blends them all (README, Sandbox dialects).",
 )
 @click.option("--currency", default="USD", show_default=True)
 @click.option("--woocommerce-version", default="8.9.1", show_default=True)
@@ -125,7 +134,7 @@ def serve(
             click.echo(f"  CA bundle        {ca_cert_path}")
         click.echo(
             f"  data             {counts['products']} products, {counts['variations']} variations,"
-            f" {counts['orders']} orders (seed {config.seed})"
+            f" {counts['orders']} orders (seed {config.seed}, dialect {config.dialect})"
         )
         click.echo("Press Ctrl-C to stop.")
 

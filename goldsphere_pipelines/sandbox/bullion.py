@@ -174,6 +174,15 @@ DESIGNS: tuple[Design, ...] = (
            ("10 oz",), "CA"),
 )  # fmt: skip
 
+DIALECT_DESIGNS: tuple[Design, ...] = (
+    Design("Gold Minted Bar", GOLD, "C. Hafner", "Minted Bar", "999.9", _FINE,
+           ("1 oz", "10 g", "100 g"), "DE"),
+    Design("Silver Kookaburra", SILVER, "Perth Mint", "Coin", "999.9", _FINE, ("1 oz",), "AU"),
+    Design("Gold Sovereign", GOLD, "British Royal Mint", "Coin", "22K", _22K, ("7.98 g",), "GB"),
+)  # fmt: skip
+"""Designs only the non-classic dialects sell (classic stays as the benchmarks know it);
+C. Hafner is a producer goldsphere's reference data lacks."""
+
 COIN_EDITIONS = ("", " BU", " Proof", " in Capsule", " Reverse Proof", " Privy Edition")
 """Suffixes that tell apart listings of the same design, weight and year."""
 BAR_EDITIONS = ("", " in Assay Card", " (new design)")

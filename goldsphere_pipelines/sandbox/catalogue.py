@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from goldsphere_pipelines.sandbox import dates
+from goldsphere_pipelines.sandbox import dates, dialects
 from goldsphere_pipelines.sandbox.bullion import (
     ATTRIBUTE_IDS,
     BAR_EDITIONS,
@@ -22,9 +22,11 @@ from goldsphere_pipelines.sandbox.bullion import (
     COIN_EDITIONS,
     CURRENCY_SYMBOLS,
     DESIGNS,
+    DIALECT_DESIGNS,
     FX_PER_USD,
     SILVER,
     TAGS,
+    TROY_OUNCE_GRAMS,
     UNKNOWN_CATEGORY,
     WEIGHT_AXIS,
     Design,
@@ -225,7 +227,8 @@ def _make_spec(
     design: Design | None = None,
 ) -> ProductSpec:
     config = catalogue.config
-    design = design or rng.choice(DESIGNS)
+    designs = DESIGNS if config.dialect == "classic" else DESIGNS + DIALECT_DESIGNS
+    design = design or rng.choice(designs)
     weight = rng.choice(design.weights)
     editions = COIN_EDITIONS if design.is_coin else BAR_EDITIONS
     edition = rng.choice(editions) if rng.random() < 0.3 else ""
@@ -597,7 +600,87 @@ def product_payload(catalogue: Catalogue, spec: ProductSpec, base: str) -> dict[
         else [],
         "_links": _links(base, f"products/{spec.id}", "products"),
     }
+    style = dialects.style_for(config.dialect, spec.id)
+    if style is not None:
+        _write_in_style(payload, spec, style)
     return _apply_overrides(payload, spec.overrides)
+
+
+def _edition(spec: ProductSpec) -> str:
+    editions = COIN_EDITIONS if spec.design.is_coin else BAR_EDITIONS
+    return next((e for e in editions if e and spec.name.endswith(e)), "")
+
+
+def _write_in_style(payload: dict[str, Any], spec: ProductSpec, style: dialects.Style) -> None:
+    """The classic payload rewritten the way the dialect's shops write it."""
+    design = spec.design
+    payload["name"] = dialects.product_name(
+        design,
+        None if spec.axis == "Weight" else spec.weight,
+        spec.year,
+        _edition(spec),
+        style,
+    )
+    payload["attributes"] = dialects.translate_attributes(
+        payload["attributes"], design, style, varies_by_weight=spec.axis == "Weight"
+    )
+    for attribute in payload["default_attributes"]:
+        attribute["option"] = dialects.variation_option(
+            attribute["option"], attribute["name"], style.language
+        )
+        attribute["name"] = dialects.axis_label(attribute["name"], style.language)
+    if spec.flaw != "unknown_category":
+        category = dialects.category_name(design, style)
+        payload["categories"] = [
+            {"id": payload["categories"][0]["id"], "name": category, "slug": _slugify(category)}
+        ]
+    spelled = dialects.producer_spelling(design.producer, style.language)
+    producer_term = {"id": 200 + sum(map(ord, design.producer)) % 500, "name": spelled,
+                     "slug": _slugify(spelled)}  # fmt: skip
+    # WooCommerce 9.6+ lists brands on every product; an empty list when it has none.
+    payload["brands"] = [producer_term] if style.producer_in == "brand" else []
+    if style.producer_in == "tag":
+        payload["tags"] = [*payload["tags"], producer_term]
+    who = f" by {spelled}" if style.producer_in == "name" else ""
+    payload["description"] = (
+        f"<p>{payload['name']}{who}: {design.metal.name.lower()}, "
+        f"{dialects.purity_label(design.purity, style.language)} fine.</p>\n"
+    )
+    if style.without_weight and spec.axis != "Weight":
+        payload["weight"] = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProductTruth:
+    """What a product really is, whatever its payload says (for tests of inference)."""
+
+    producer: str
+    metal: str
+    weight_grams: Decimal
+    purity: Decimal
+    product_type: str
+
+
+def product_truth(spec: ProductSpec, variation: int = -1) -> ProductTruth:
+    design = spec.design
+    weight = spec.options[variation] if variation >= 0 and spec.axis == "Weight" else spec.weight
+    return ProductTruth(
+        producer=design.producer,
+        metal=design.metal.name,
+        weight_grams=weight_in_ounces(weight) * TROY_OUNCE_GRAMS,
+        purity=design.fineness,
+        product_type=design.kind,
+    )
+
+
+def _variation_attribute(dialect: str, parent: ProductSpec, option: str) -> dict[str, Any]:
+    axis = parent.axis or ""
+    attribute = {"id": ATTRIBUTE_IDS.get(axis, 0), "name": parent.axis, "option": option}
+    style = dialects.style_for(dialect, parent.id)
+    if style is not None:
+        attribute["name"] = dialects.axis_label(axis, style.language)
+        attribute["option"] = dialects.variation_option(option, axis, style.language)
+    return attribute
 
 
 def variation_payload(
@@ -657,9 +740,7 @@ def variation_payload(
         "image": _image(
             parent.image_ids[0], parent.created - 60, _image_src(base, parent, 0), offset
         ),
-        "attributes": [
-            {"id": ATTRIBUTE_IDS.get(parent.axis or "", 0), "name": parent.axis, "option": option}
-        ],
+        "attributes": [_variation_attribute(config.dialect, parent, option)],
         "menu_order": index,
         "meta_data": [],
         "_links": _links(

@@ -80,6 +80,9 @@ class SandboxConfig(FaultKnobs):
     system_status_allowed: bool = Field(
         True, description="False answers /system_status with 403, as for a shop-manager key."
     )
+    dialect: Literal[
+        "classic", "names", "brands", "tags", "series", "german", "french", "mixed"
+    ] = Field("classic", description="How products are written (sandbox/dialects.py).")
     utc_offset_minutes: int = Field(
         -300, ge=-720, le=840, description="The store's local time; *_gmt fields are UTC."
     )

@@ -23,9 +23,11 @@ from goldsphere_pipelines.sandbox.bullion import CATEGORY_IDS, UNKNOWN_CATEGORY
 from goldsphere_pipelines.sandbox.catalogue import (
     Catalogue,
     ProductSpec,
+    ProductTruth,
     VariationState,
     add_product,
     product_payload,
+    product_truth,
     variation_payload,
     variation_sku,
 )
@@ -245,6 +247,23 @@ class SandboxStore:
         with self._lock:
             position = self._orders.index_of(order_id)
             return self._orders.flaw_of(position) if position is not None else None
+
+    def truth(self, product_id: int) -> ProductTruth:
+        """The true producer, metal, weight (grams), purity and product type of a product,
+        variation or deleted ("ghost") product, whatever its payload says; KeyError when the
+        id was never a product."""
+        with self._lock:
+            catalogue = self._catalogue
+            spec = catalogue.by_id.get(product_id)
+            if spec is not None:
+                return product_truth(spec)
+            if product_id in catalogue.variation_parent:
+                parent, index = catalogue.variation_parent[product_id]
+                return product_truth(parent, index)
+            for ghost in catalogue.ghosts:
+                if ghost.id == product_id:
+                    return product_truth(ghost)
+            raise KeyError(product_id)
 
     def ghost_product_ids(self) -> list[int]:
         """Ids of products deleted before generation that old orders still reference."""
