@@ -79,7 +79,8 @@ def _group_lines(group: FailureGroup) -> list[str]:
     preview = group.preview
     if preview is not None:
         lines.append(
-            f"  preview: {preview.group_fixed} of {group.count} would map; "
+            f"  preview: the cause goes from {preview.cause_fixed} of {group.count}, "
+            f"{preview.group_fixed} would map; "
             f"{group.entity}s mapped {preview.mapped_before} → {preview.mapped_after} of "
             f"{preview.records}; {preview.changed} mapped would change, "
             f"{preview.newly_failing} would fail"

@@ -40,6 +40,7 @@ from goldsphere_pipelines.mapping import RuleSpec, compile_rules, default_templa
 from goldsphere_pipelines.mapping.rules import CompiledMapping
 from goldsphere_pipelines.storage.external_records import (
     ExternalRecordRepository,
+    MappingOutcome,
     PendingRecord,
     RecordKind,
 )
@@ -93,6 +94,9 @@ class Preview:
     mapped_after: int = 0
     group_fixed: int = 0
     """Of the group's failing records, how many would map."""
+    cause_fixed: int = 0
+    """Of the group's failing records, how many would lose this cause (some may still fail
+    for another one)."""
     fixed: int = 0
     """Failing records (of any group) that would map."""
     newly_failing: int = 0
@@ -316,18 +320,18 @@ def _common_value(engine: Engine, connector_id: Any, group: FailureGroup) -> str
         return None
     review = MappingReviewRepository(engine, "product")
     if group.target in REFERENCE_TARGETS:
-        found = review.most_common_mapped(connector_id, (f"{group.target}_name",))
+        found = review.shared_mapped_value(connector_id, (f"{group.target}_name",))
         return found[0] if found else None
     if group.target == "weight":
-        found = review.most_common_mapped(connector_id, ("weight", "weight_unit"))
+        found = review.shared_mapped_value(connector_id, ("weight", "weight_unit"))
         return f"{found[0]} {_UNITS.get(found[1], found[1])}" if found else None
     if group.target == "purity":
-        found = review.most_common_mapped(connector_id, ("purity",))
+        found = review.shared_mapped_value(connector_id, ("purity",))
         return found[0] if found else None
     return None
 
 
-Outcome = Callable[[PendingRecord, Mapping[str, Any]], tuple[str, dict[str, Any] | None]]
+Outcome = Callable[[PendingRecord, Mapping[str, Any]], MappingOutcome]
 
 
 class _Previewer:
@@ -349,7 +353,6 @@ class _Previewer:
         ]
         mapping = compile_rules(kind, [*specs, group.proposal])
         outcome = self._outcome(kind, mapping)
-        failing_in_group = {example.external_id for example in group.examples}
         result = Preview()
         records = ExternalRecordRepository(self._engine, "product")
         for batch in MappingReviewRepository(self._engine, kind).iter_records(self._connector_id):
@@ -362,8 +365,11 @@ class _Previewer:
                 else {}
             )
             for record in batch:
-                status, mapped = outcome(_pending(record), parents)
-                _count(result, record, status, mapped, _in_group(record, group, failing_in_group))
+                after = outcome(_pending(record), parents)
+                if _has_cause(record.errors, group):
+                    result.cause_fixed += not _has_cause(after.errors, group)
+                    result.group_fixed += after.status == "mapped"
+                _count(result, record, after.status, after.mapped_payload)
         return result
 
     def _outcome(self, kind: RecordKind, mapping: CompiledMapping) -> Outcome:
@@ -371,17 +377,15 @@ class _Previewer:
             lookups = product_lookups(GoldsphereRepository(self._engine))
             currency = self._currency
 
-            def product(record: PendingRecord, parents: Mapping[str, Any]) -> tuple[str, Any]:
-                result, _ = product_outcome(record, dict(parents), currency, mapping, lookups)
-                return result.status, result.mapped_payload
+            def product(record: PendingRecord, parents: Mapping[str, Any]) -> MappingOutcome:
+                return product_outcome(record, dict(parents), currency, mapping, lookups)[0]
 
             return product
         order_refs = order_lookups(self._engine, self._connector_id)
         gone = gone_products(self._engine, self._connector_id, order_refs, self._currency)
 
-        def order(record: PendingRecord, _parents: Mapping[str, Any]) -> tuple[str, Any]:
-            result = order_outcome(record, mapping, order_refs, gone)
-            return result.status, result.mapped_payload
+        def order(record: PendingRecord, _parents: Mapping[str, Any]) -> MappingOutcome:
+            return order_outcome(record, mapping, order_refs, gone)
 
         return order
 
@@ -392,11 +396,11 @@ def _pending(record: StoredRecord) -> PendingRecord:
     )
 
 
-def _in_group(record: StoredRecord, group: FailureGroup, _examples: set[str]) -> bool:
-    return record.status == "failed" and any(
+def _has_cause(errors: Iterable[Mapping[str, Any]], group: FailureGroup) -> bool:
+    return any(
         _ITEM_INDEX.sub("[*]", str(e.get("field") or "$")) == group.field
         and e.get("code") == group.code
-        for e in record.errors
+        for e in errors
     )
 
 
@@ -405,7 +409,6 @@ def _count(
     record: StoredRecord,
     status: str,
     mapped: dict[str, Any] | None,
-    in_group: bool,
 ) -> None:
     result.records += 1
     before = record.status == "mapped"
@@ -414,7 +417,6 @@ def _count(
     result.mapped_after += after
     if after and not before:
         result.fixed += 1
-        result.group_fixed += in_group
     elif before and not after:
         result.newly_failing += 1
         if len(result.newly_failing_examples) < MAX_CHANGES_SHOWN:

@@ -73,10 +73,10 @@ def propose(
     """A proposal, a request for a value, or advice (a sentence) for one group.
 
     `current` is the rule the target follows now (the connector's or the template's);
-    `reference` the goldsphere names per lookup table; `common_value` the value most of
-    the connector's mapped records have for the target (proposed as the default for
-    records that lack a value); `value`, when the admin gave one, is what unknown values
-    map to, or the default to use instead.
+    `reference` the goldsphere names per lookup table; `common_value` the value every one
+    of the connector's mapped records has for the target, if they all share one (proposed
+    as the default for records that lack a value: a single-producer shop); `value`, when
+    the admin gave one, is what unknown values map to, or the default to use instead.
     """
     if code in _ADVICE:
         return _ADVICE[code]
@@ -105,15 +105,15 @@ def propose(
     default = None if unknown else (value if value is not None else common_value)
     if default is not None and target in DEFAULTABLE_TARGETS:
         transform["default"] = default
-        origin = "the value you gave" if value is not None else "the most common mapped value"
+        origin = "the value you gave" if value is not None else "the value of every mapped record"
         notes.append(f"uses {default!r} ({origin}) for records that give no value")
     unmatched = [v for v in failing_values if v not in mapped]
     if unknown and unmatched and names:
         shown = ", ".join(repr(v) for v in unmatched[:5])
-        choices = ", ".join(names) if len(names) <= 12 else f"one of the {len(names)} names"
+        choices = f"one of {', '.join(names)}" if len(names) <= 12 else "a goldsphere name"
         ask = (
             f"{shown} resemble no goldsphere {target.replace('_', ' ')}: apply with "
-            f"--value NAME to map them to one of {choices}."
+            f"--value NAME to map them to {choices}."
         )
         if not notes:
             return NeedsValue(target, ask)

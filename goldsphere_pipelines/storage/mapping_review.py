@@ -72,20 +72,21 @@ class MappingReviewRepository:
             ]
             last = rows[-1].id
 
-    def most_common_mapped(
+    def shared_mapped_value(
         self, connector_id: UUID, keys: tuple[str, ...]
     ) -> tuple[str, ...] | None:
-        """The most frequent combination of the mapped payloads' `keys` among the
-        connector's mapped rows (e.g. `("producer_name",)`), or None when none has them."""
+        """The values of the mapped payloads' `keys` (e.g. `("producer_name",)`) when every
+        mapped row of the connector that has them shares the same ones; else None."""
         columns = ", ".join(f"mapped_payload_json->>'{key}'" for key in keys)
         present = " AND ".join(f"mapped_payload_json ? '{key}'" for key in keys)
         with self._engine.connect() as conn:
-            row = conn.execute(
+            rows = conn.execute(
                 sa.text(
                     f"SELECT {columns} FROM {self._table} WHERE connector_id = :cid "
-                    f"AND status = 'mapped' AND {present} "
-                    f"GROUP BY {columns} ORDER BY count(*) DESC, 1 LIMIT 1"
+                    f"AND status = 'mapped' AND {present} GROUP BY {columns} LIMIT 2"
                 ),
                 {"cid": connector_id},
-            ).first()
-        return None if row is None or any(v is None for v in row) else tuple(row)
+            ).all()
+        if len(rows) != 1 or any(v is None for v in rows[0]):
+            return None
+        return tuple(rows[0])

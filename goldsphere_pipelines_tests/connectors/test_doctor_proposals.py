@@ -50,11 +50,11 @@ def test_a_value_like_nothing_needs_the_admin_to_name_it_then_maps_to_that():
     assert given.rule.transform["map"]["Acme Refining"] == "Valcambi"
 
 
-def test_a_missing_value_gets_the_most_common_mapped_one_as_default():
+def test_a_missing_value_gets_the_value_every_mapped_record_shares_as_default():
     found = _propose("product", "producer", "missing_field", [], common_value="Perth Mint")
     assert isinstance(found, Proposal)
     assert found.rule.transform["default"] == "Perth Mint"
-    assert "most common" in found.explanation
+    assert "every mapped record" in found.explanation
     assert _propose("product", "producer", "missing_field", []).__class__ is NeedsValue
 
 

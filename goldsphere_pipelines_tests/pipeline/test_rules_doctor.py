@@ -93,6 +93,7 @@ def test_doctor_groups_proposes_previews_without_writing_and_apply_makes_the_gro
     preview = group.preview
     assert preview is not None
     assert preview.group_fixed == 4
+    assert preview.cause_fixed == 4
     assert preview.mapped_after == preview.mapped_before + 4
     assert preview.newly_failing == 0
     # Every other producer maps to itself: no product that maps today would change.

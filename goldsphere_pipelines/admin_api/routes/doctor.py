@@ -40,6 +40,7 @@ class PreviewView(CamelModel):
     mapped_before: int
     mapped_after: int
     group_fixed: int
+    cause_fixed: int
     fixed: int
     newly_failing: int
     newly_failing_examples: list[str]
