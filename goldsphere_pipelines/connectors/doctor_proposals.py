@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from goldsphere_pipelines.mapping import RuleSpec, normalize_name
+from goldsphere_pipelines.mapping.knowledge import Found, bullion_knowledge
 from goldsphere_pipelines.mapping.targets import ORDER_STATUSES, PAYMENT_STATUSES
 
 # Targets whose value must be a goldsphere name: the doctor maps unknown values onto them.
@@ -86,7 +87,7 @@ def propose(
     notes: list[str] = []
     names = _allowed_names(target, reference)
     unknown = code.startswith("unknown_")
-    mapped = _similar(failing_values, names) if names else {}
+    mapped = _similar(target, failing_values, names) if names else {}
     if unknown and value is not None:
         # What resembles nothing is never guessed: the admin names what it means.
         mapped = {**{shop: value for shop in failing_values}, **mapped}
@@ -138,6 +139,26 @@ def propose(
     return Proposal(rule=rule, explanation=f"{entity} rule for '{target}': " + "; ".join(notes))
 
 
+def _known_as(target: str, value: str) -> str | None:
+    knowledge = bullion_knowledge()
+    if target == "producer":
+        producer = knowledge.producer_named(value)
+        if producer is not None:
+            return producer.name
+        found: Found | None = knowledge.producer_in(value)
+        return found.value.name if found is not None else None
+    if target == "metal":
+        metal = knowledge.metal_named(value)
+        if metal is not None:
+            return metal
+        found = knowledge.metal_in(value)
+        return str(found.value) if found is not None else None
+    if target == "product_type":
+        found = knowledge.kind_in(value)
+        return str(found.value) if found is not None else None
+    return None
+
+
 def _allowed_names(target: str, reference: Mapping[str, Sequence[str]]) -> list[str]:
     if target in REFERENCE_TARGETS:
         return sorted(reference.get(REFERENCE_TARGETS[target], ()))
@@ -146,13 +167,19 @@ def _allowed_names(target: str, reference: Mapping[str, Sequence[str]]) -> list[
     return []
 
 
-def _similar(values: Sequence[str], names: Sequence[str]) -> dict[str, str]:
-    """Each failing value → the goldsphere name it contains, is contained in, or resembles."""
+def _similar(target: str, values: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    """Each failing value → the goldsphere name the bullion knowledge file says it means
+    ('Silbermünzen' → Silver, 'The Royal Mint' → its producer), else the name it contains,
+    is contained in, or resembles."""
     keys = {normalize_name(name): name for name in names if normalize_name(name)}
     found: dict[str, str] = {}
     for value in values:
         key = normalize_name(value)
         if not key or key in keys:
+            continue
+        known = _known_as(target, value)
+        if known is not None and normalize_name(known) in keys:
+            found[value] = keys[normalize_name(known)]
             continue
         containing = [name for k, name in keys.items() if k in key or key in k]
         if len(containing) == 1:
