@@ -45,6 +45,12 @@ _CA_BUNDLE_HELP = (
 )
 
 
+_CREATE_PRODUCERS_HELP = (
+    "Create producers that the bullion knowledge file names but goldsphere's producer table "
+    "lacks (active, with their country); never for unknown names. On by default."
+)
+
+
 @contextmanager
 def database_engine() -> Iterator[Engine]:
     """An engine on the configured database for one command, disposed afterwards."""
@@ -69,6 +75,12 @@ def connectors() -> None:
 @click.option("--ca-bundle", type=click.Path(dir_okay=False, path_type=Path), help=_CA_BUNDLE_HELP)
 @click.option("--no-sync-products", is_flag=True, help="Do not sync this store's products.")
 @click.option("--no-sync-orders", is_flag=True, help="Do not sync this store's orders.")
+@click.option(
+    "--create-missing-producers/--no-create-missing-producers",
+    default=True,
+    show_default=True,
+    help=_CREATE_PRODUCERS_HELP,
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the connector summary as JSON.")
 def add_command(
     base_url: str,
@@ -77,6 +89,7 @@ def add_command(
     ca_bundle: Path | None,
     no_sync_products: bool,
     no_sync_orders: bool,
+    create_missing_producers: bool,
     as_json: bool,
 ) -> None:
     """Add a store. The consumer key and secret are read from GOLDSPHERE_WC_CONSUMER_KEY and
@@ -88,6 +101,7 @@ def add_command(
         ca_bundle_pem=_read_ca_bundle(ca_bundle) if ca_bundle is not None else None,
         sync_products=not no_sync_products,
         sync_orders=not no_sync_orders,
+        create_missing_producers=create_missing_producers,
         consumer_key=_read_secret(CONSUMER_KEY_ENV, "Consumer key (ck_…)"),
         consumer_secret=_read_secret(CONSUMER_SECRET_ENV, "Consumer secret (cs_…)"),
     )
@@ -157,6 +171,11 @@ def show_command(name: str, as_json: bool) -> None:
 @click.option("--sync-products/--no-sync-products", default=None, help="Sync products or not.")
 @click.option("--sync-orders/--no-sync-orders", default=None, help="Sync orders or not.")
 @click.option(
+    "--create-missing-producers/--no-create-missing-producers",
+    default=None,
+    help=_CREATE_PRODUCERS_HELP,
+)
+@click.option(
     "--rotate-credentials",
     is_flag=True,
     help="Store a new consumer key and secret (from the environment or a hidden prompt).",
@@ -170,6 +189,7 @@ def update_command(
     no_ca_bundle: bool,
     sync_products: bool | None,
     sync_orders: bool | None,
+    create_missing_producers: bool | None,
     rotate_credentials: bool,
     as_json: bool,
 ) -> None:
@@ -181,6 +201,7 @@ def update_command(
         "auth_mode": AuthMode(auth_mode) if auth_mode else None,
         "sync_products": sync_products,
         "sync_orders": sync_orders,
+        "create_missing_producers": create_missing_producers,
     }
     if ca_bundle is not None:
         fields["ca_bundle_pem"] = _read_ca_bundle(ca_bundle)
@@ -266,6 +287,12 @@ def _print_details(summary: ConnectorSummary) -> None:
         ("auth", summary.auth_mode.value),
         ("CA bundle", "custom (stored)" if summary.has_ca_bundle else "system default"),
         ("syncs", _syncs(summary)),
+        (
+            "producers",
+            "created from the knowledge file when missing"
+            if summary.create_missing_producers
+            else "never created",
+        ),
         ("last test", test),
         ("last run", run),
     ]

@@ -80,6 +80,7 @@ def add_connector(
             sync_products=request.sync_products,
             sync_orders=request.sync_orders,
             ca_bundle_pem=ca_bundle,
+            create_missing_producers=request.create_missing_producers,
         ),
         _encrypt(cipher, key, secret),
     )
@@ -123,6 +124,7 @@ def update_connector(
             clear_ca_bundle=request.removes_ca_bundle,
             sync_products=request.sync_products,
             sync_orders=request.sync_orders,
+            create_missing_producers=request.create_missing_producers,
         ),
         credentials=credentials,
     )
@@ -207,6 +209,7 @@ def connector_from_record(record: ConnectorRecord) -> Connector:
         ca_bundle_pem=record.ca_bundle_pem,
         sync_products=record.sync_products,
         sync_orders=record.sync_orders,
+        create_missing_producers=record.create_missing_producers,
         last_test_at=record.last_test_at,
         last_test_success=record.last_test_success,
         last_test_message=record.last_test_message,
@@ -277,6 +280,7 @@ def _summary(record: ConnectorRecord, run: SyncRunRecord | None) -> ConnectorSum
         last_test_message=connector.last_test_message,
         sync_products=connector.sync_products,
         sync_orders=connector.sync_orders,
+        create_missing_producers=connector.create_missing_producers,
         last_run=_last_run(run) if run is not None else None,
     )
 

@@ -41,6 +41,7 @@ class Connector(BaseModel):
     ca_bundle_pem: str | None = Field(default=None, repr=False)
     sync_products: bool
     sync_orders: bool
+    create_missing_producers: bool = True
     last_test_at: datetime | None = None
     last_test_success: bool | None = None
     last_test_message: str | None = None
@@ -90,6 +91,8 @@ class ConnectorSummary(CamelModel):
     last_test_message: str | None
     sync_products: bool
     sync_orders: bool
+    create_missing_producers: bool = True
+    """Create producers the bullion knowledge file names but goldsphere lacks."""
     last_run: LastRunSummary | None
 
 
@@ -120,6 +123,7 @@ class ConnectorCreate(_InputModel):
     ca_bundle_pem: str | None = Field(default=None, alias="caBundle", repr=False)
     sync_products: bool = True
     sync_orders: bool = True
+    create_missing_producers: bool = True
 
 
 class ConnectorUpdate(_InputModel):
@@ -137,6 +141,7 @@ class ConnectorUpdate(_InputModel):
     ca_bundle_pem: str | None = Field(default=None, alias="caBundle", repr=False)
     sync_products: bool | None = None
     sync_orders: bool | None = None
+    create_missing_producers: bool | None = None
 
     @property
     def removes_ca_bundle(self) -> bool:

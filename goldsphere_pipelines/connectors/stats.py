@@ -9,6 +9,8 @@ from goldsphere_pipelines.connectors.raw_records import RecordError
 
 # The run row and the UI show the first errors; the rest are counted.
 MAX_ERRORS_KEPT = 50
+MAX_SAMPLE = 5
+_ONLY_WHEN_SET = frozenset({"mapping_report", "sample", "producers_created"})
 
 
 @dataclass
@@ -29,6 +31,8 @@ class StepStats:
     """Of `failed`, the orders missing only a product or user: mapped again on every sync."""
     not_sellable: int = 0
     requeued: int = 0
+    producers_created: list[str] = field(default_factory=list)
+    """Producers created from the bullion knowledge file (`create_missing_producers`)."""
     """Orders that were awaiting a dependency when the step began, mapped again by it."""
     pages: int = 0
     requests: int = 0
@@ -43,6 +47,28 @@ class StepStats:
     skipped_reason: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     error_count: int = 0
+    mapping_report: dict[str, Any] = field(default_factory=dict)
+    """Mapping steps: `failed_by_field` {field: {code: records}} and, for products,
+    `mapped_by_source` {field: {source: records}} (where each inferred value came from)."""
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    """The first mapped products with the provenance of each inferred field."""
+
+    def note_failed(self, errors: list[dict[str, Any]]) -> None:
+        """Count one failed record's errors by field and code (each pair once per record)."""
+        by_field = self.mapping_report.setdefault("failed_by_field", {})
+        for field_name, code in {(str(e.get("field")), str(e.get("code"))) for e in errors}:
+            codes = by_field.setdefault(field_name, {})
+            codes[code] = codes.get(code, 0) + 1
+
+    def note_mapped(self, external_id: str, name: str, provenance: dict[str, str]) -> None:
+        """Count where each inferred field of one mapped product came from."""
+        by_source = self.mapping_report.setdefault("mapped_by_source", {})
+        for field_name, text in provenance.items():
+            source = provenance_kind(text)
+            sources = by_source.setdefault(field_name, {})
+            sources[source] = sources.get(source, 0) + 1
+        if len(self.sample) < MAX_SAMPLE:
+            self.sample.append({"externalId": external_id, "name": name, **provenance})
 
     def record_error(self, error: RecordError | dict[str, Any]) -> None:
         self.error_count += 1
@@ -54,4 +80,32 @@ class StepStats:
         data = asdict(self)
         data.pop("errors")
         data["seconds"] = round(self.seconds, 3)
-        return {k: v for k, v in data.items() if v not in (None, "")}
+        return {
+            k: v
+            for k, v in data.items()
+            if v not in (None, "") and not (k in _ONLY_WHEN_SET and not v)
+        }
+
+
+def provenance_kind(text: str) -> str:
+    """The kind of source a provenance line names: rule, attribute, brand, tag, category,
+    name, description, series, weight field or default."""
+    _, _, source = text.partition(" — from ")
+    if source.startswith("`") or source == "the rule":
+        return "rule"
+    for prefix, kind in (
+        ("attribute ", "attribute"),
+        ("brand ", "brand"),
+        ("tag ", "tag"),
+        ("category ", "category"),
+        ("series ", "series"),
+        ("WooCommerce's weight field", "weight field"),
+        ("the connector's default", "default"),
+    ):
+        if source.startswith(prefix):
+            return kind
+    if source.endswith(" in name"):
+        return "name"
+    if source.endswith(" in description"):
+        return "description"
+    return "other"

@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
@@ -35,6 +36,7 @@ from goldsphere_pipelines.mapping import (
     normalize_email,
     normalize_name,
 )
+from goldsphere_pipelines.mapping.inference import planned_producer_id
 from goldsphere_pipelines.storage.engine import batch_transaction
 from goldsphere_pipelines.storage.external_records import (
     ExternalRecordRepository,
@@ -44,6 +46,7 @@ from goldsphere_pipelines.storage.external_records import (
 )
 from goldsphere_pipelines.storage.goldsphere import (
     GoldsphereRepository,
+    NewProducerRow,
     OrderItemRow,
     OrderRow,
     ProductRow,
@@ -83,6 +86,7 @@ def _note_failure(
     stats: StepStats, entity: str, external_id: str, errors: list[dict[str, Any]]
 ) -> None:
     stats.failed += 1
+    stats.note_failed(errors)
     for error in errors:
         stats.record_error({"entity": entity, "externalId": external_id, **error})
 
@@ -112,13 +116,20 @@ def map_pending_products(
     settings: SyncSettings,
     *,
     store_currency: str,
+    create_missing_producers: bool = True,
     progress: Progress = None,
 ) -> StepStats:
+    """Map every pending product. With `create_missing_producers`, a producer the bullion
+    knowledge file names but goldsphere lacks is created before the first product that
+    needs it is written, and named in `stats.producers_created`."""
     started = time.monotonic()
     stats = StepStats(mode="pending")
     records = ExternalRecordRepository(engine, "product")
     goldsphere = GoldsphereRepository(engine)
-    lookups = product_lookups(goldsphere)
+    lookups = replace(
+        product_lookups(goldsphere), create_missing_producers=create_missing_producers
+    )
+    producer_ids: dict[str, UUID | None] = {}
     mapping = _rules(engine, connector_id, "product")
     source = reference_source(connector_id)
 
@@ -132,11 +143,78 @@ def map_pending_products(
             stats,
             "product",
         )
+        rows, outcomes = _with_new_producers(goldsphere, rows, outcomes, producer_ids, stats)
         return partial(goldsphere.upsert_products, source=source, products=rows), outcomes
 
     _map_pending(engine, connector_id, "product", settings, map_batch, progress, stats)
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _with_new_producers(
+    goldsphere: GoldsphereRepository,
+    rows: list[ProductRow],
+    outcomes: list[MappingOutcome],
+    producer_ids: dict[str, UUID | None],
+    stats: StepStats,
+) -> tuple[list[ProductRow], list[MappingOutcome]]:
+    """Create the producers this batch's products need and point the products at them.
+
+    Created in their own transaction before the batch is written: a producer without
+    products is harmless, a product without its producer cannot be stored.
+    """
+    wanted: dict[str, NewProducerRow] = {}
+    for outcome in outcomes:
+        new = (outcome.mapped_payload or {}).get("new_producer")
+        if new and new["name"] not in producer_ids:
+            wanted[new["name"]] = NewProducerRow(
+                id=planned_producer_id(new["name"]),
+                name=new["name"],
+                country_code=new["country_code"],
+                country_name=new["country_name"],
+            )
+    if wanted:
+        before = set(producer_ids)
+        found = goldsphere.ensure_producers(list(wanted.values()))
+        producer_ids.update(found)
+        for name, producer_id in found.items():
+            if name not in before and producer_id == wanted[name].id:
+                stats.producers_created.append(name)
+                logger.info("Created producer %r from the bullion knowledge file", name)
+    if not any((o.mapped_payload or {}).get("new_producer") for o in outcomes):
+        return rows, outcomes
+    by_id = {row.external_id: row for row in rows}
+    kept_rows: list[ProductRow] = []
+    new_outcomes: list[MappingOutcome] = []
+    for outcome in outcomes:
+        payload = outcome.mapped_payload or {}
+        new = payload.get("new_producer")
+        row = by_id.get(outcome.external_id)
+        if not new or row is None:
+            new_outcomes.append(outcome)
+            continue
+        producer_id = producer_ids.get(new["name"])
+        if producer_id is None:
+            errors = [
+                {
+                    "field": "producer",
+                    "code": "unknown_producer",
+                    "message": f"producer: {new['name']!r} exists in goldsphere but is "
+                    "inactive; activate it, or add a product rule for target 'producer'.",
+                    "value": new["name"],
+                }
+            ]
+            stats.mapped -= 1
+            _note_failure(stats, "product", outcome.external_id, errors)
+            new_outcomes.append(MappingOutcome(outcome.external_id, "failed", None, errors))
+            continue
+        new_outcomes.append(
+            replace(outcome, mapped_payload={**payload, "producer_id": str(producer_id)})
+        )
+        by_id[outcome.external_id] = replace(row, producer_id=producer_id)
+    kept = {o.external_id for o in new_outcomes if o.status == "mapped"}
+    kept_rows = [by_id[row.external_id] for row in rows if row.external_id in kept]
+    return kept_rows, new_outcomes
 
 
 def _map_each(
@@ -161,6 +239,9 @@ def _map_each(
         else:
             stats.mapped += 1
             rows.append(row)
+            provenance = (outcome.mapped_payload or {}).get("provenance")
+            if provenance:
+                stats.note_mapped(record.external_id, getattr(row, "name", ""), provenance)
     return rows, outcomes
 
 
@@ -228,7 +309,7 @@ def _map_one_product(
         logger.exception("Mapping product %s raised", record.external_id)
         return MappingOutcome(record.external_id, "failed", None, _unexpected(exc)), None
     if result.errors:
-        errors = [e.model_dump() for e in result.errors]
+        errors = [e.as_json() for e in result.errors]
         return MappingOutcome(record.external_id, "failed", None, errors), None
     if not result.sellable or result.product is None:
         return (
@@ -351,7 +432,7 @@ def _map_one_order(
         logger.exception("Mapping order %s raised", record.external_id)
         return MappingOutcome(record.external_id, "failed", None, _unexpected(exc)), None
     if result.errors or result.order is None:
-        errors = [e.model_dump() for e in result.errors]
+        errors = [e.as_json() for e in result.errors]
         return (
             MappingOutcome(
                 record.external_id,

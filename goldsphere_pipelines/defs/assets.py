@@ -193,6 +193,7 @@ def products(
             connector.id,
             sync.settings,
             store_currency=currency,
+            create_missing_producers=connector.create_missing_producers,
             progress=_progress(context, "product mapping", session),
         )
 

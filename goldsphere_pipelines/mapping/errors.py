@@ -59,6 +59,19 @@ class MappingError(BaseModel):
     code: str
     message: str
     value: str | None = None
+    tried: list[dict[str, str]] | None = None
+    """For inferred fields: every source tried, in order, and what it gave."""
+    fix: str | None = None
+    """What would make the record map, in words."""
+
+    def as_json(self) -> dict[str, Any]:
+        """As stored in `mapping_errors`: `tried` and `fix` only when there are some."""
+        data = self.model_dump()
+        if self.tried is None:
+            data.pop("tried")
+        if self.fix is None:
+            data.pop("fix")
+        return data
 
     @field_validator("field", "message", "value")
     @classmethod

@@ -24,6 +24,9 @@ class ProductLookups:
     metals: Mapping[str, UUID] = field(default_factory=dict)
     product_types: Mapping[str, UUID] = field(default_factory=dict)
     producers: Mapping[str, UUID] = field(default_factory=dict)
+    create_missing_producers: bool = False
+    """A producer the knowledge file names but `producers` lacks maps to
+    `inference.planned_producer_id(name)`, and the product says it must be created."""
 
     @classmethod
     def from_reference(

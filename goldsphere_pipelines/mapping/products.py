@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -10,12 +9,18 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from goldsphere_pipelines.mapping import errors as codes
 from goldsphere_pipelines.mapping.compiled import FALLBACK
 from goldsphere_pipelines.mapping.engine import RuleFailure
 from goldsphere_pipelines.mapping.errors import MappingError, shown_value
+from goldsphere_pipelines.mapping.inference import (
+    Inferred,
+    NewProducer,
+    describe,
+    explicit_value,
+    inference_for,
+)
+from goldsphere_pipelines.mapping.knowledge import INFERRED_FIELDS
 from goldsphere_pipelines.mapping.lookups import ProductLookups
-from goldsphere_pipelines.mapping.normalize import normalize_name
 from goldsphere_pipelines.mapping.parsers import (
     Rejected,
     parse_currency,
@@ -36,11 +41,7 @@ from goldsphere_pipelines.mapping.variations import inherit
 # grouped product through its children. Neither is itself a goldsphere product.
 CONTAINER_TYPES = frozenset({"variable", "grouped"})
 
-_REFERENCE_TARGETS: tuple[tuple[str, str, str], ...] = (
-    ("product_type", "product_types", codes.UNKNOWN_PRODUCT_TYPE),
-    ("metal", "metals", codes.UNKNOWN_METAL),
-    ("producer", "producers", codes.UNKNOWN_PRODUCER),
-)
+_INFERRED = frozenset(INFERRED_FIELDS)
 
 
 @checked_model
@@ -76,6 +77,12 @@ class MappedProduct(BaseModel):
     image_url: str
     in_stock: bool
     stock_quantity: int | None
+    provenance: dict[str, str] = Field(default_factory=dict)
+    """Per inferred field, where its value came from: "producer: Perth Mint — from series
+    'Kangaroo' in name"."""
+    new_producer: dict[str, str] | None = None
+    """A producer the knowledge file names that goldsphere lacks: `{name, country_code,
+    country_name}`; `producer_id` is the id it is to be created with."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe (decimals and UUIDs as text), for `mapped_payload_json`."""
@@ -139,8 +146,18 @@ def _map_product(
         if isinstance(kind, str) and kind in CONTAINER_TYPES:
             return ProductMappingResult(product=None, errors=errors, sellable=False)
 
+    inference = inference_for(mapping, lookups)
     values: dict[str, Any] = {}
+    inferred: dict[str, Inferred] = {}
     for target, rule in mapping.rules.items():
+        if target in _INFERRED:
+            explicit = explicit_value(inference.rules[target], product, store_weight_unit)
+            outcome = inference.infer(target, product, store_weight_unit, explicit)
+            if isinstance(outcome, MappingError):
+                errors.append(outcome)
+            else:
+                inferred[target] = outcome
+            continue
         value = rule.fast_path(product, store_weight_unit)
         if value is FALLBACK:
             try:
@@ -149,15 +166,13 @@ def _map_product(
                 errors.append(failure.error)
                 continue
         values[target] = value
-    resolved = {
-        target: _resolve(target, values.get(target), getattr(lookups, table), code, mapping, errors)
-        for target, table, code in _REFERENCE_TARGETS
-    }
     currency = _currency(store_currency, errors)
     if errors:
         return ProductMappingResult(product=None, errors=errors)
 
-    weight, weight_unit = values["weight"]
+    resolved = {target: inferred[target].value for target in _REFERENCE_NAMES}
+    new_producer = inferred["producer"].new_producer
+    weight, weight_unit = inferred["weight"].value
     stock = values.get("stock_quantity")
     in_stock = values.get("in_stock")
     return ProductMappingResult(
@@ -175,7 +190,7 @@ def _map_product(
                 "producer_name": resolved["producer"][1],
                 "weight": weight,
                 "weight_unit": weight_unit,
-                "purity": values["purity"],
+                "purity": inferred["purity"].value,
                 "price": values["price"],
                 "currency": currency or "",
                 "year": values.get("year"),
@@ -184,9 +199,24 @@ def _map_product(
                 "in_stock": True if in_stock is None else in_stock,
                 # WooCommerce counts backorders as negative stock; goldsphere has no such thing.
                 "stock_quantity": None if stock is None else max(stock, 0),
+                "provenance": {t: describe(t, found) for t, found in inferred.items()},
+                "new_producer": _new_producer(new_producer),
             }
         )
     )
+
+
+_REFERENCE_NAMES = ("product_type", "metal", "producer")
+
+
+def _new_producer(producer: NewProducer | None) -> dict[str, str] | None:
+    if producer is None:
+        return None
+    return {
+        "name": producer.name,
+        "country_code": producer.country_code,
+        "country_name": producer.country_name,
+    }
 
 
 _WEIGHT_UNITS = frozenset({"grams", "troy_ounces", "kilograms"})
@@ -221,6 +251,8 @@ def _product(fields: dict[str, Any]) -> MappedProduct:
         and type(fields["image_url"]) is str
         and type(fields["in_stock"]) is bool
         and (stock is None or type(stock) is int)
+        and type(fields["provenance"]) is dict
+        and (fields["new_producer"] is None or type(fields["new_producer"]) is dict)
     ):
         return construct_checked(MappedProduct, fields)
     return MappedProduct(**fields)
@@ -235,38 +267,6 @@ def _optional_id(value: Any) -> str | None:
         return parse_external_id(value)
     except Rejected:
         return None
-
-
-def _resolve(
-    target: str,
-    name: Any,
-    table: Mapping[str, UUID],
-    code: str,
-    mapping: CompiledMapping,
-    errors: list[MappingError],
-) -> tuple[UUID, str]:
-    """The goldsphere id for a name the rules produced; records an error when unknown."""
-    if not isinstance(name, str):
-        return _NO_ID  # the rule already reported why there is no name
-    found = table.get(normalize_name(name))
-    if found is None:
-        rule = mapping.rule(target)
-        source = rule.source_text if rule is not None else ""
-        errors.append(
-            MappingError(
-                field=target,
-                code=code,
-                message=f"{target}: {name!r} (from `{source}`) is not a goldsphere "
-                f"{target.replace('_', ' ')}. Add it to goldsphere, or add a product rule "
-                f"for target '{target}' that maps it.",
-                value=shown_value(name),
-            )
-        )
-        return _NO_ID
-    return found, name
-
-
-_NO_ID = (UUID(int=0), "")
 
 
 def _currency(store_currency: Any, errors: list[MappingError]) -> str | None:

@@ -69,6 +69,7 @@ class NewConnector:
     sync_orders: bool
     ca_bundle_pem: str | None = field(default=None, repr=False)
     type: str = "woocommerce"
+    create_missing_producers: bool = True
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ConnectorChanges:
     clear_ca_bundle: bool = False
     sync_products: bool | None = None
     sync_orders: bool | None = None
+    create_missing_producers: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class ConnectorRecord:
     last_test_message: str | None
     created_at: datetime
     updated_at: datetime
+    create_missing_producers: bool = True
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ _CONNECTOR_COLUMNS = """
     c.id, c.name, c.type, c.base_url, c.status, c.auth_mode, c.ca_bundle_pem,
     coalesce(cfg.sync_products, true) AS sync_products,
     coalesce(cfg.sync_orders, true) AS sync_orders,
+    coalesce(cfg.create_missing_producers, true) AS create_missing_producers,
     c.last_test_at, c.last_test_success, c.last_test_message, c.created_at, c.updated_at
 """
 
@@ -179,13 +183,14 @@ class ConnectorRepository:
                 conn.execute(
                     sa.text(
                         "INSERT INTO external_sync_config "
-                        "(connector_id, sync_products, sync_orders) "
-                        "VALUES (:connector_id, :sync_products, :sync_orders)"
+                        "(connector_id, sync_products, sync_orders, create_missing_producers) "
+                        "VALUES (:connector_id, :sync_products, :sync_orders, :create_missing)"
                     ),
                     {
                         "connector_id": connector_id,
                         "sync_products": new.sync_products,
                         "sync_orders": new.sync_orders,
+                        "create_missing": new.create_missing_producers,
                     },
                 )
                 return _require(_select_connector(conn, "c.id = :id", {"id": connector_id}))
@@ -269,7 +274,11 @@ class ConnectorRepository:
         elif changes.ca_bundle_pem is not None:
             connector_sets.append("ca_bundle_pem = :ca_bundle_pem")
             params["ca_bundle_pem"] = changes.ca_bundle_pem
-        toggles = {"sync_products": changes.sync_products, "sync_orders": changes.sync_orders}
+        toggles = {
+            "sync_products": changes.sync_products,
+            "sync_orders": changes.sync_orders,
+            "create_missing_producers": changes.create_missing_producers,
+        }
         config_sets = [f"{column} = :{column}" for column, v in toggles.items() if v is not None]
         params |= {k: v for k, v in toggles.items() if v is not None}
         params["id"] = connector_id
@@ -421,6 +430,7 @@ def _connector_record(row: RowMapping) -> ConnectorRecord:
         ca_bundle_pem=row["ca_bundle_pem"],
         sync_products=row["sync_products"],
         sync_orders=row["sync_orders"],
+        create_missing_producers=row["create_missing_producers"],
         last_test_at=_utc(row["last_test_at"]),
         last_test_success=row["last_test_success"],
         last_test_message=row["last_test_message"],

@@ -34,6 +34,16 @@ class ReferenceData:
 
 
 @dataclass(frozen=True)
+class NewProducerRow:
+    """A producer to create: the id it gets, its name, and its country."""
+
+    id: UUID
+    name: str
+    country_code: str
+    country_name: str
+
+
+@dataclass(frozen=True)
 class ProductRow:
     external_id: str
     name: str
@@ -101,6 +111,54 @@ class GoldsphereRepository:
                 )
             ]
         return ReferenceData(metals=metals, product_types=types, producers=producers)
+
+    def ensure_producers(self, producers: Sequence[NewProducerRow]) -> dict[str, UUID | None]:
+        """Create the producers goldsphere lacks (active, in their country, which is created
+        too when missing), in one transaction; the id of each by name afterwards.
+
+        A producer that exists already keeps its row and id; one that exists but is
+        inactive gives None (goldsphere retired it: products must not point at it). Ids are
+        the callers' when the row is new, so that a retry creates nothing twice.
+        """
+        if not producers:
+            return {}
+        payload = [
+            {"id": str(p.id), "name": p.name, "iso": p.country_code, "country": p.country_name}
+            for p in producers
+        ]
+        rows = orjson.dumps(payload).decode()
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO country (countryname, isocode2) "
+                    "SELECT DISTINCT p.country, p.iso "
+                    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS p(id uuid, name text, "
+                    "iso text, country text) "
+                    "WHERE NOT EXISTS (SELECT 1 FROM country c WHERE c.isocode2 = p.iso)"
+                ),
+                {"rows": rows},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO producer (id, producername, status, countryid) "
+                    "SELECT p.id, p.name, 'active', "
+                    "(SELECT c.id FROM country c WHERE c.isocode2 = p.iso ORDER BY c.id LIMIT 1) "
+                    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS p(id uuid, name text, "
+                    "iso text, country text) "
+                    "ON CONFLICT (producername) DO NOTHING"
+                ),
+                {"rows": rows},
+            )
+            found = conn.execute(
+                sa.text(
+                    "SELECT producername, id, status FROM producer WHERE producername = ANY(:names)"
+                ),
+                {"names": [p.name for p in producers]},
+            ).all()
+        ids: dict[str, UUID | None] = {p.name: None for p in producers}
+        for name, producer_id, status in found:
+            ids[name] = producer_id if status == "active" else None
+        return ids
 
     def users_by_email(self) -> list[tuple[str, UUID]]:
         """Every user an order may belong to (deleted accounts excluded)."""

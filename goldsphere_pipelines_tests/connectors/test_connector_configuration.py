@@ -116,6 +116,7 @@ def test_the_summary_serializes_in_camel_case_without_secrets(
     assert set(data) == {
         "id", "name", "type", "baseUrl", "status", "authMode", "hasCaBundle", "lastTestAt",
         "lastTestSuccess", "lastTestMessage", "syncProducts", "syncOrders", "lastRun",
+            "createMissingProducers",
     }  # fmt: skip
     assert data["type"] == "woocommerce"
     text = summary.model_dump_json() + repr(request) + str(request)

@@ -103,12 +103,13 @@ def test_every_missing_bullion_field_is_reported_together() -> None:
 
 def test_names_that_are_not_goldsphere_reference_data() -> None:
     payload = gold_coin(
+        name="1 oz Gold Coin",
         attributes=[
             attribute("Metal", "Gold"),
             attribute("Weight", "1 oz"),
             attribute("Purity", "999.9"),
             attribute("Mint", "Unknown Mint of Atlantis"),
-        ]
+        ],
     )
     lookups = ProductLookups(
         metals={}, product_types=LOOKUPS.product_types, producers=LOOKUPS.producers
@@ -118,6 +119,27 @@ def test_names_that_are_not_goldsphere_reference_data() -> None:
     producer = next(e for e in result.errors if e.field == "producer")
     assert producer.value == "Unknown Mint of Atlantis"
     assert "attributes[name=Mint]" in producer.message
+    assert producer.tried is not None
+    assert producer.tried[0]["source"].startswith("rule `attributes[name=Producer]")
+    assert producer.fix is not None
+    assert "Fix:" in producer.message
+
+
+def test_a_value_that_does_not_translate_falls_through_to_the_next_source() -> None:
+    payload = gold_coin(
+        attributes=[
+            attribute("Metal", "Gold"),
+            attribute("Weight", "1 oz"),
+            attribute("Purity", "999.9"),
+            attribute("Mint", "Unknown Mint of Atlantis"),
+        ]
+    )
+    product = mapped(payload).product
+    assert product is not None
+    assert product.producer_name == "Royal Canadian Mint"
+    assert product.provenance["producer"] == (
+        "producer: Royal Canadian Mint — from series 'Maple Leaf' in name"
+    )
 
 
 def test_producer_matching_ignores_case_spacing_and_punctuation() -> None:
@@ -126,7 +148,7 @@ def test_producer_matching_ignores_case_spacing_and_punctuation() -> None:
     product = mapped(payload).product
     assert product is not None
     assert product.producer_id == fixed_id("Royal Canadian Mint")
-    assert product.producer_name == "royal canadian-MINT"
+    assert product.producer_name == "Royal Canadian Mint"
 
 
 def test_metal_from_a_symbol_or_the_name_when_no_attribute_says() -> None:
@@ -157,12 +179,21 @@ def test_product_type_from_categories(category: str, product_type: str) -> None:
 
 
 def test_weight_from_the_weight_field_in_the_stores_unit() -> None:
-    payload = gold_coin(weight="0.0311")
+    # WooCommerce's weight field is the shipping weight: read when nothing else says it.
+    payload = gold_coin(name="Gold Maple Leaf", weight="0.0311")
     del payload["attributes"][1]
     product = mapped(payload, store_weight_unit="kg").product
     assert product is not None
     assert (product.weight, product.weight_unit) == (Decimal("0.0311"), "kilograms")
-    product = mapped(payload).product
+    assert "shipping weight" in product.provenance["weight"]
+    # The name states the fine weight: it wins over the shipping weight.
+    payload = gold_coin(weight="0.0340")
+    del payload["attributes"][1]
+    product = mapped(payload, store_weight_unit="kg").product
+    assert product is not None
+    assert (product.weight, product.weight_unit) == (Decimal(1), "troy_ounces")
+    assert product.provenance["weight"] == "weight: 1 troy_ounces — from '1 oz' in name"
+    product = mapped(gold_coin(name="Gold Maple Leaf", weight="31.1", attributes=[])).product
     assert product is not None
     assert product.weight_unit == "grams"  # unknown store unit: grams
 
@@ -289,11 +320,15 @@ def test_custom_rules_override_the_template() -> None:
             transform={"regex": "(9{3}\\.?9*)", "purity": True},
         ),
     ]
-    payload = gold_coin(name="Kangaroo 999.9 Gold Coin")
-    payload["attributes"] = [a for a in payload["attributes"] if a["name"] != "Purity"]
+    payload = gold_coin(name="999.9 Gold Coin")
+    # The connector's default comes after every other source (the issue-15 inference order).
+    payload["attributes"] = [
+        a for a in payload["attributes"] if a["name"] not in ("Purity", "Producer")
+    ]
     product = mapped(payload, rules=rules).product
     assert product is not None
     assert product.producer_id == fixed_id("Perth Mint")
+    assert product.provenance["producer"] == "producer: Perth Mint — from the connector's default"
     assert product.purity == Decimal("0.9999")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from goldsphere_pipelines.mapping.targets import DEFAULT_PRODUCERS
 from goldsphere_pipelines.storage.embedded import ensure_embedded_database
 from goldsphere_pipelines.storage.engine import create_engine, normalize_database_url
 
@@ -79,12 +80,28 @@ def scratch_database(prefix: str = "gs_test") -> Iterator[str]:
         admin.dispose()
 
 
+# What sql/core/0002_goldsphere_reference_data.sql seeds.
+SEEDED_COUNTRIES = ("CH", "AT", "AU", "CA", "US", "GB", "DE", "BE", "ZA", "JP", "MX", "CN")
+
+
 def truncate_data_tables(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         # No CASCADE: every reference table points at users (createdBy), and a cascade
         # would empty metal, producer and the rest. Users go by DELETE for the same reason.
         conn.execute(sa.text(f"TRUNCATE {', '.join(DATA_TABLES)}"))
         conn.execute(sa.text("DELETE FROM users"))
+        # Producers (and their countries) a sync created from the knowledge file.
+        conn.execute(
+            sa.text("DELETE FROM producer WHERE NOT (producername = ANY(:seeded))"),
+            {"seeded": list(DEFAULT_PRODUCERS)},
+        )
+        conn.execute(
+            sa.text(
+                "DELETE FROM country c WHERE NOT (c.isocode2 = ANY(:seeded)) "
+                "AND NOT EXISTS (SELECT 1 FROM producer p WHERE p.countryid = c.id)"
+            ),
+            {"seeded": list(SEEDED_COUNTRIES)},
+        )
 
 
 def migrated_engine(url: str) -> sa.Engine:
