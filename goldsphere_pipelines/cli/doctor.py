@@ -79,7 +79,7 @@ def _group_lines(group: FailureGroup) -> list[str]:
     preview = group.preview
     if preview is not None:
         lines.append(
-            f"  preview: the cause goes from {preview.cause_fixed} of {group.count}, "
+            f"  preview: the cause disappears from {preview.cause_fixed} of {group.count}, "
             f"{preview.group_fixed} would map; "
             f"{group.entity}s mapped {preview.mapped_before} → {preview.mapped_after} of "
             f"{preview.records}; {preview.changed} mapped would change, "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from dataclasses import field as attribute
 from typing import Any
 
@@ -185,7 +185,7 @@ def diagnose(
         group.number = number
         _propose(engine, connector.id, group, rules, reference, (values or {}).get(group.id))
     if preview:
-        previewer = _Previewer(engine, connector.id, rules)
+        previewer = _Previewer(engine, connector.id, rules, connector.create_missing_producers)
         for group in groups:
             if group.proposal is not None:
                 group.preview = previewer.preview(group)
@@ -337,7 +337,14 @@ Outcome = Callable[[PendingRecord, Mapping[str, Any]], MappingOutcome]
 class _Previewer:
     """Re-maps stored payloads with a proposed rule, in memory, one batch at a time."""
 
-    def __init__(self, engine: Engine, connector_id: Any, rules: list[StoredMappingRule]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        connector_id: Any,
+        rules: list[StoredMappingRule],
+        create_missing_producers: bool,
+    ) -> None:
+        self._create_producers = create_missing_producers
         self._engine = engine
         self._connector_id = connector_id
         self._rules = rules
@@ -374,7 +381,10 @@ class _Previewer:
 
     def _outcome(self, kind: RecordKind, mapping: CompiledMapping) -> Outcome:
         if kind == "product":
-            lookups = product_lookups(GoldsphereRepository(self._engine))
+            lookups = replace(
+                product_lookups(GoldsphereRepository(self._engine)),
+                create_missing_producers=self._create_producers,
+            )
             currency = self._currency
 
             def product(record: PendingRecord, parents: Mapping[str, Any]) -> MappingOutcome:
@@ -382,7 +392,13 @@ class _Previewer:
 
             return product
         order_refs = order_lookups(self._engine, self._connector_id)
-        gone = gone_products(self._engine, self._connector_id, order_refs, self._currency)
+        gone = gone_products(
+            self._engine,
+            self._connector_id,
+            order_refs,
+            self._currency,
+            create_missing_producers=self._create_producers,
+        )
 
         def order(record: PendingRecord, _parents: Mapping[str, Any]) -> MappingOutcome:
             return order_outcome(record, mapping, order_refs, gone)

@@ -357,7 +357,12 @@ def order_lookups(engine: Engine, connector_id: UUID) -> OrderLookups:
 
 
 def gone_products(
-    engine: Engine, connector_id: UUID, lookups: OrderLookups, store_currency: str | None
+    engine: Engine,
+    connector_id: UUID,
+    lookups: OrderLookups,
+    store_currency: str | None,
+    *,
+    create_missing_producers: bool = False,
 ) -> GoneProducts | None:
     """The products the shop answered 404 for and goldsphere has none of yet, each with the
     id its product built from an order line will get (the same in every batch of a step)."""
@@ -368,7 +373,10 @@ def gone_products(
     return GoneProducts(
         ids={external_id: uuid.uuid4() for external_id in gone},
         mapping=_rules(engine, connector_id, "product"),
-        lookups=product_lookups(GoldsphereRepository(engine)),
+        lookups=replace(
+            product_lookups(GoldsphereRepository(engine)),
+            create_missing_producers=create_missing_producers,
+        ),
         store_currency=store_currency,
     )
 
@@ -379,28 +387,40 @@ def map_pending_orders(
     settings: SyncSettings,
     *,
     store_currency: str | None = None,
+    create_missing_producers: bool = False,
     progress: Progress = None,
 ) -> StepStats:
     """Map pending orders; `store_currency` (the products' currency) lets lines whose
-    product is gone from the shop map to products built from the lines."""
+    product is gone from the shop map to products built from the lines (creating the
+    producers they need as products do, with `create_missing_producers`)."""
     started = time.monotonic()
     stats = StepStats(mode="pending")
     records = ExternalRecordRepository(engine, "order")
     stats.requeued = records.count_awaiting_dependency(connector_id)
     lookups = order_lookups(engine, connector_id)
-    gone = gone_products(engine, connector_id, lookups, store_currency)
+    gone = gone_products(
+        engine,
+        connector_id,
+        lookups,
+        store_currency,
+        create_missing_producers=create_missing_producers,
+    )
     mapping = _rules(engine, connector_id, "order")
     source = reference_source(connector_id)
     goldsphere = GoldsphereRepository(engine)
     built_ids: set[UUID] = set()
+    producer_ids: dict[str, UUID | None] = {}
 
     def map_batch(batch: list[PendingRecord]) -> MappedBatch:
-        derived: list[tuple[UUID, ProductRow]] = []
+        found: list[tuple[UUID, ProductRow, dict[str, str] | None]] = []
         rows, outcomes = _map_each(
             batch,
-            lambda record: _map_one_order(record, mapping, lookups, gone, derived),
+            lambda record: _map_one_order(record, mapping, lookups, gone, found),
             stats,
             "order",
+        )
+        derived, rows, outcomes = _with_line_producers(
+            goldsphere, found, rows, outcomes, producer_ids, stats
         )
 
         built = {internal for internal, _ in derived} - built_ids
@@ -423,7 +443,7 @@ def _map_one_order(
     mapping: CompiledMapping,
     lookups: OrderLookups,
     gone: GoneProducts | None,
-    derived: list[tuple[UUID, ProductRow]],
+    derived: list[tuple[UUID, ProductRow, dict[str, str] | None]],
 ) -> tuple[MappingOutcome, OrderRow | None]:
     """Map one order; the products it built from lines are added to `derived`."""
     try:
@@ -444,11 +464,68 @@ def _map_one_order(
             None,
         )
     if gone is not None:
-        derived.extend((gone.ids[p.external_id], _product_row(p)) for p in result.derived_products)
+        derived.extend(
+            (gone.ids[p.external_id], _product_row(p), p.new_producer)
+            for p in result.derived_products
+        )
     return (
         MappingOutcome(record.external_id, "mapped", result.order.to_json(), []),
         _order_row(result.order),
     )
+
+
+def _with_line_producers(
+    goldsphere: GoldsphereRepository,
+    found: list[tuple[UUID, ProductRow, dict[str, str] | None]],
+    rows: list[OrderRow],
+    outcomes: list[MappingOutcome],
+    producer_ids: dict[str, UUID | None],
+    stats: StepStats,
+) -> tuple[list[tuple[UUID, ProductRow]], list[OrderRow], list[MappingOutcome]]:
+    """Products built from order lines, pointed at their producers (created first, as for
+    products, when the knowledge file names one goldsphere lacks). An order whose built
+    product's producer exists but is inactive fails instead of being written."""
+    wanted = {
+        new["name"]: NewProducerRow(
+            id=planned_producer_id(new["name"]),
+            name=new["name"],
+            country_code=new["country_code"],
+            country_name=new["country_name"],
+        )
+        for _, _, new in found
+        if new and new["name"] not in producer_ids
+    }
+    if wanted:
+        created = goldsphere.ensure_producers(list(wanted.values()))
+        producer_ids.update(created)
+        stats.producers_created += [name for name, pid in created.items() if pid == wanted[name].id]
+    derived: list[tuple[UUID, ProductRow]] = []
+    refused: set[UUID] = set()
+    for internal, row, new in found:
+        if not new:
+            derived.append((internal, row))
+        elif (producer_id := producer_ids.get(new["name"])) is not None:
+            derived.append((internal, replace(row, producer_id=producer_id)))
+        else:
+            refused.add(internal)
+    if not refused:
+        return derived, rows, outcomes
+    failing = {row.external_id for row in rows if any(i.product_id in refused for i in row.items)}
+    error = {
+        "field": "items[*].product_id",
+        "code": "unknown_producer",
+        "message": "items: a product built from a line whose product is gone names a "
+        "producer that exists in goldsphere but is inactive; activate it, or add a "
+        "product rule for target 'producer'.",
+    }
+    kept_outcomes = [
+        MappingOutcome(o.external_id, "failed", None, [error]) if o.external_id in failing else o
+        for o in outcomes
+    ]
+    stats.mapped -= len(failing)
+    for external_id in sorted(failing):
+        _note_failure(stats, "order", external_id, [error])
+    return derived, [r for r in rows if r.external_id not in failing], kept_outcomes
 
 
 def _order_row(o: MappedOrder) -> OrderRow:

@@ -269,6 +269,7 @@ def orders(
             connector.id,
             sync.settings,
             store_currency=StoreFactsRepository(engine).get(connector.id).currency,
+            create_missing_producers=connector.create_missing_producers,
             progress=_progress(context, "order mapping", session),
         ),
     )

@@ -50,7 +50,11 @@ def _misspell_producers(shop, count: int, spelling: str) -> list[str]:
         if not any(a["name"] == "Brand" for a in attributes):
             continue
         edited = [{**a, "options": [spelling]} if a["name"] == "Brand" else a for a in attributes]
-        store.modify_product(product_id, overrides={"attributes": edited})
+        # The name and description would state the producer: the inference reads them.
+        overrides = {"attributes": edited, "name": f"Bullion {product_id}"}
+        store.modify_product(
+            product_id, overrides={**overrides, "description": "", "short_description": ""}
+        )
         changed.append(str(product_id))
         if len(changed) == count:
             return changed
