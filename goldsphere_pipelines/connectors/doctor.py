@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from goldsphere_pipelines.connectors import rules as rule_service
 from goldsphere_pipelines.connectors.configuration import get_connector
 from goldsphere_pipelines.connectors.doctor_proposals import (
+    DEFAULTABLE_TARGETS,
     REFERENCE_TARGETS,
     NeedsValue,
     Proposal,
@@ -37,6 +38,7 @@ from goldsphere_pipelines.connectors.transform import (
 )
 from goldsphere_pipelines.errors import GoldsphereError
 from goldsphere_pipelines.mapping import RuleSpec, compile_rules, default_template
+from goldsphere_pipelines.mapping.errors import GONE_PRODUCT_INCOMPLETE
 from goldsphere_pipelines.mapping.rules import CompiledMapping
 from goldsphere_pipelines.storage.external_records import (
     ExternalRecordRepository,
@@ -292,6 +294,9 @@ def _propose(
     reference: Mapping[str, list[str]],
     value: str | None,
 ) -> None:
+    if group.code == GONE_PRODUCT_INCOMPLETE:
+        _propose_for_gone_lines(group, rules, reference, value)
+        return
     current, rule_id = _current_rule(group.entity, group.target, rules)
     outcome = propose(
         entity=group.entity,
@@ -313,6 +318,52 @@ def _propose(
         group.explanation = outcome.explanation
     else:
         group.advice = outcome
+
+
+def _propose_for_gone_lines(
+    group: FailureGroup,
+    rules: list[StoredMappingRule],
+    reference: Mapping[str, list[str]],
+    value: str | None,
+) -> None:
+    """Lines whose product is gone lack product fields: when they all lack the same one,
+    the fix is a product rule giving it a default (which the admin names)."""
+    missing = {frozenset(v.split(", ")) for v in group.values}
+    fields = next(iter(missing)) if len(missing) == 1 else frozenset()
+    target = next(iter(fields)) if len(fields) == 1 else None
+    if target is None or target not in DEFAULTABLE_TARGETS:
+        advice = propose(
+            entity="order",
+            target=group.target,
+            code=group.code,
+            failing_values=[],
+            current=None,
+            reference=reference,
+            common_value=None,
+        )
+        group.advice = advice if isinstance(advice, str) else None
+        return
+    current, rule_id = _current_rule("product", target, rules)
+    if value is None:
+        group.explanation = (
+            f"The products these lines sold are gone and their lines do not state "
+            f"'{target}': apply with --value VALUE to give a product rule for '{target}' "
+            "that default (every product without one gets it; see the preview)."
+        )
+        return
+    outcome = propose(
+        entity="product",
+        target=target,
+        code="missing_field",
+        failing_values=[],
+        current=current,
+        reference=reference,
+        common_value=None,
+        value=value,
+    )
+    if isinstance(outcome, Proposal):
+        group.proposal, group.replaces_rule = outcome.rule, rule_id
+        group.explanation = outcome.explanation + " (also for products built from order lines)"
 
 
 def _common_value(engine: Engine, connector_id: Any, group: FailureGroup) -> str | None:
@@ -353,13 +404,12 @@ class _Previewer:
     def preview(self, group: FailureGroup) -> Preview:
         assert group.proposal is not None
         kind = group.entity
-        specs = [
-            rule.spec
-            for rule in self._rules
-            if rule.entity_type == kind and rule.target_field != group.target
-        ]
-        mapping = compile_rules(kind, [*specs, group.proposal])
-        outcome = self._outcome(kind, mapping)
+        # A product rule can fix orders too: their lines whose product is gone are mapped
+        # by the product rules.
+        proposed = group.proposal
+        product_mapping = self._mapping("product", proposed)
+        mapping = product_mapping if kind == "product" else self._mapping("order", proposed)
+        outcome = self._outcome(kind, mapping, product_mapping)
         result = Preview()
         records = ExternalRecordRepository(self._engine, "product")
         for batch in MappingReviewRepository(self._engine, kind).iter_records(self._connector_id):
@@ -379,7 +429,18 @@ class _Previewer:
                 _count(result, record, after.status, after.mapped_payload)
         return result
 
-    def _outcome(self, kind: RecordKind, mapping: CompiledMapping) -> Outcome:
+    def _mapping(self, kind: RecordKind, proposed: RuleSpec) -> CompiledMapping:
+        specs = [
+            rule.spec
+            for rule in self._rules
+            if rule.entity_type == kind
+            and not (proposed.entity_type == kind and rule.target_field == proposed.target_field)
+        ]
+        return compile_rules(kind, [*specs, proposed] if proposed.entity_type == kind else specs)
+
+    def _outcome(
+        self, kind: RecordKind, mapping: CompiledMapping, product_mapping: CompiledMapping
+    ) -> Outcome:
         if kind == "product":
             lookups = replace(
                 product_lookups(GoldsphereRepository(self._engine)),
@@ -398,6 +459,7 @@ class _Previewer:
             order_refs,
             self._currency,
             create_missing_producers=self._create_producers,
+            product_mapping=product_mapping,
         )
 
         def order(record: PendingRecord, _parents: Mapping[str, Any]) -> MappingOutcome:

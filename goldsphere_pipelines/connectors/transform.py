@@ -363,6 +363,7 @@ def gone_products(
     store_currency: str | None,
     *,
     create_missing_producers: bool = False,
+    product_mapping: CompiledMapping | None = None,
 ) -> GoneProducts | None:
     """The products the shop answered 404 for and goldsphere has none of yet, each with the
     id its product built from an order line will get (the same in every batch of a step)."""
@@ -372,7 +373,7 @@ def gone_products(
         return None
     return GoneProducts(
         ids={external_id: uuid.uuid4() for external_id in gone},
-        mapping=_rules(engine, connector_id, "product"),
+        mapping=product_mapping or _rules(engine, connector_id, "product"),
         lookups=replace(
             product_lookups(GoldsphereRepository(engine)),
             create_missing_producers=create_missing_producers,

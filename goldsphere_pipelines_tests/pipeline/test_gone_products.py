@@ -153,3 +153,60 @@ def test_a_gone_product_the_line_does_not_describe_fails_the_order_naming_the_fi
         )
         == 1
     )
+
+
+def test_on_the_mixed_dialect_gone_lines_map_and_the_doctor_fixes_the_rest(
+    pipeline_db, shop_factory
+):
+    """The mixed dialect's old orders name discontinued products; with the default rules
+    and the inference most of their lines map; the doctor turns what the lines lack into
+    a product rule, and the remap job maps those orders."""
+    import dagster as dg
+
+    from goldsphere_pipelines.connectors import doctor
+    from goldsphere_pipelines.defs.run_sync import remap_connector
+
+    ensure_reference_data(pipeline_db)
+    shop = shop_factory(dialect="mixed", products=200, orders=300, seed=7)
+    orders = _deleted_product_orders(shop)
+    connector = register(pipeline_db, shop)
+    assert sync(connector.name).success
+
+    outcomes = {e: _order_row(pipeline_db, connector.id, e) for e in orders}
+    for row in outcomes.values():
+        codes = {error["code"] for error in row.mapping_errors}
+        assert "product_not_found" not in codes  # a gone product is never "not yet imported"
+    failing = [e for e, row in outcomes.items() if row.status == "failed"]
+    assert len(failing) < len(orders)
+
+    group_id = "order.items[*].product_id.gone_product_incomplete"
+    report = doctor.diagnose(pipeline_db, connector.name)
+    group = report.group(group_id)
+    assert group.count == len(failing)
+    assert group.proposal is None
+    assert "--value" in (group.explanation or "")
+
+    missing = group.examples[0].value
+    assert missing == "purity"  # what this seed's discontinued bars do not state
+    chosen = doctor.diagnose(pipeline_db, connector.name, values={group_id: "999.9"})
+    fix = chosen.group(group_id)
+    assert fix.proposal is not None
+    assert fix.proposal.entity_type == "product"
+    assert fix.proposal.target_field == "purity"
+    assert fix.preview is not None
+    assert fix.preview.group_fixed == len(failing)
+    assert fix.preview.newly_failing == 0
+
+    doctor.apply_fix(pipeline_db, connector.name, group_id, value="999.9")
+    assert remap_connector(connector.name, instance=dg.DagsterInstance.ephemeral()).success
+    for external_id in failing:
+        assert _order_row(pipeline_db, connector.id, external_id).status == "mapped"
+    assert (
+        scalar(
+            pipeline_db,
+            "SELECT count(*) FROM external_reference r JOIN product p ON p.id = r.internal_id "
+            "WHERE r.source = :s AND r.derived_from = 'order_line' AND p.instock",
+            s=f"woocommerce:{connector.id}",
+        )
+        == 0
+    )
