@@ -245,7 +245,9 @@ def external_order(
 
 @dg.asset(
     key=["goldsphere", "orders"],
-    deps=[external_order],
+    # Items point at products; the direct edge also orders the two mapping assets when
+    # they run without the extract assets between them (the remap_connector job).
+    deps=[external_order, products],
     partitions_def=connector_partitions,
     group_name="goldsphere_orders",
     kinds={"postgres"},

@@ -165,3 +165,11 @@ def test_a_status_the_doctor_cannot_guess_needs_a_value_and_maps_with_it(pipelin
             {"c": connector.id, "e": str(order_id)},
         ).scalar_one()
     assert status == "mapped"
+
+
+def test_the_remap_job_maps_products_before_orders():
+    from goldsphere_pipelines.definitions import defs
+
+    job = defs.resolve_job_def("remap_connector")
+    upstream = job.graph.dependency_structure.all_upstream_outputs_from_node("goldsphere__orders")
+    assert {output.node_name for output in upstream} == {"goldsphere__products"}
