@@ -18,19 +18,36 @@ from goldsphere_pipelines.connectors.doctor import DoctorReport, FailureGroup
 @rules.command("doctor")
 @click.argument("connector")
 @click.option("--apply", "group", metavar="GROUP", help="Save GROUP's proposal (id or number).")
-@click.option("--value", help="With --apply: the default to use where the doctor has none.")
+@click.option(
+    "--value",
+    help="With --apply or --group: the value the doctor cannot guess (what unknown values "
+    "map to, or the default).",
+)
+@click.option(
+    "--group", "preview_group", metavar="GROUP", help="Show only GROUP (with --value: previewed)."
+)
 @click.option("--no-remap", is_flag=True, help="With --apply: save the rule only; re-map later.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def doctor_command(
-    connector: str, group: str | None, value: str | None, no_remap: bool, as_json: bool
+    connector: str,
+    group: str | None,
+    value: str | None,
+    preview_group: str | None,
+    no_remap: bool,
+    as_json: bool,
 ) -> None:
     """Why CONNECTOR's records fail to map and which rule would fix each cause, previewed
     against the stored payloads (nothing is written without --apply)."""
-    if value is not None and group is None:
-        raise click.UsageError("--value goes with --apply GROUP.")
+    if value is not None and group is None and preview_group is None:
+        raise click.UsageError("--value goes with --apply GROUP or --group GROUP.")
     with database_engine() as engine:
         if group is None:
-            report = doctor_service.diagnose(engine, connector)
+            report = doctor_service.diagnose(engine, connector, preview=preview_group is None)
+            if preview_group is not None:
+                chosen = report.group(preview_group)
+                values = {chosen.id: value} if value is not None else None
+                report = doctor_service.diagnose(engine, connector, values=values)
+                report.groups = [report.group(chosen.id)]
             click.echo(json.dumps(report.to_json(), indent=2) if as_json else _text(report))
             return
         applied = doctor_service.apply_fix(engine, connector, group, value=value)

@@ -173,3 +173,41 @@ def test_the_remap_job_maps_products_before_orders():
     job = defs.resolve_job_def("remap_connector")
     upstream = job.graph.dependency_structure.all_upstream_outputs_from_node("goldsphere__orders")
     assert {output.node_name for output in upstream} == {"goldsphere__products"}
+
+
+def test_the_cli_lists_groups_previews_a_value_and_applies_it(pipeline_db, shop_factory):
+    import json
+
+    from click.testing import CliRunner
+
+    from goldsphere_pipelines.cli import main
+
+    ensure_reference_data(pipeline_db)
+    shop = shop_factory(products=20, orders=40)
+    shop.store.add_order(overrides={"status": "wc-awaiting-bank"})
+    connector = register(pipeline_db, shop)
+    assert sync(connector.name).success
+    group = "order.order_status.unknown_status"
+
+    listed = CliRunner().invoke(main, ["rules", "doctor", connector.name])
+    assert listed.exit_code == 0, listed.output
+    assert f"] {group}:" in listed.output
+    assert "--value NAME" in listed.output
+
+    previewed = CliRunner().invoke(
+        main, ["rules", "doctor", connector.name, "--group", group, "--value", "pending", "--json"]
+    )
+    assert previewed.exit_code == 0, previewed.output
+    (shown,) = json.loads(previewed.output)["groups"]
+    assert shown["proposal"]["transform"]["map"]["wc-awaiting-bank"] == "pending"
+    assert shown["preview"]["group_fixed"] == shown["count"]
+    assert rule_service.list_connector_rules(pipeline_db, connector.name) == []  # a preview
+
+    applied = CliRunner().invoke(
+        main,
+        ["rules", "doctor", connector.name, "--apply", group, "--value", "pending", "--no-remap"],
+    )
+    assert applied.exit_code == 0, applied.output
+    assert "saved order rule" in applied.output
+    (rule,) = rule_service.list_connector_rules(pipeline_db, connector.name)
+    assert rule.target_field == "order_status"
