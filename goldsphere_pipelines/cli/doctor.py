@@ -106,6 +106,13 @@ def _group_lines(group: FailureGroup) -> list[str]:
             lines.append(
                 f"    {group.entity} {change.external_id} changes {', '.join(change.fields)}"
             )
+        if preview.products is not None:
+            products = preview.products
+            lines.append(
+                f"    the products: mapped {products.mapped_before} → {products.mapped_after} of "
+                f"{products.records}; {products.changed} mapped would change, "
+                f"{products.newly_failing} would fail"
+            )
         if preview.newly_failing_examples:
             shown = ", ".join(preview.newly_failing_examples[:5])
             lines.append(f"    would fail: {shown}")

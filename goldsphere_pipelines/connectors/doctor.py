@@ -55,8 +55,9 @@ MAX_EXAMPLES = 3
 MAX_CHANGES_SHOWN = 10
 _MAX_VALUES = 200
 _ITEM_INDEX = re.compile(r"\[\d+\]")
-# Keys of a mapped payload that say how a value was found, not what it is.
-_NOT_COMPARED = frozenset({"provenance"})
+# Keys of a mapped payload that say how a value was found (or that a producer was to be
+# created, which a sync has done since), not what it is.
+_NOT_COMPARED = frozenset({"provenance", "new_producer"})
 _UNITS = {"grams": "g", "troy_ounces": "oz", "kilograms": "kg"}
 
 
@@ -105,6 +106,8 @@ class Preview:
     newly_failing_examples: list[str] = attribute(default_factory=list)
     changed: int = 0
     changed_examples: list[Change] = attribute(default_factory=list)
+    products: Preview | None = None
+    """For a product rule that fixes orders: what it does to the products themselves."""
 
 
 @dataclass
@@ -411,6 +414,20 @@ class _Previewer:
         mapping = product_mapping if kind == "product" else self._mapping("order", proposed)
         outcome = self._outcome(kind, mapping, product_mapping)
         result = Preview()
+        if kind == "order" and proposed.entity_type == "product":
+            result.products = self._remap(
+                "product", self._outcome("product", product_mapping, product_mapping), None
+            )
+        return self._remap(kind, outcome, group, result)
+
+    def _remap(
+        self,
+        kind: RecordKind,
+        outcome: Outcome,
+        group: FailureGroup | None,
+        result: Preview | None = None,
+    ) -> Preview:
+        result = result or Preview()
         records = ExternalRecordRepository(self._engine, "product")
         for batch in MappingReviewRepository(self._engine, kind).iter_records(self._connector_id):
             parents = (
@@ -423,7 +440,7 @@ class _Previewer:
             )
             for record in batch:
                 after = outcome(_pending(record), parents)
-                if _has_cause(record.errors, group):
+                if group is not None and _has_cause(record.errors, group):
                     result.cause_fixed += not _has_cause(after.errors, group)
                     result.group_fixed += after.status == "mapped"
                 _count(result, record, after.status, after.mapped_payload)

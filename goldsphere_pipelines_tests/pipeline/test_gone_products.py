@@ -196,6 +196,13 @@ def test_on_the_mixed_dialect_gone_lines_map_and_the_doctor_fixes_the_rest(
     assert fix.preview is not None
     assert fix.preview.group_fixed == len(failing)
     assert fix.preview.newly_failing == 0
+    products = fix.preview.products  # the rule is a product rule: the products are previewed
+    assert products is not None
+    assert products.records > 0
+    assert products.newly_failing == 0
+    # The default stands last in the inference order: no product that states or implies its
+    # purity changes.
+    assert products.changed == 0
 
     doctor.apply_fix(pipeline_db, connector.name, group_id, value="999.9")
     assert remap_connector(connector.name, instance=dg.DagsterInstance.ephemeral()).success

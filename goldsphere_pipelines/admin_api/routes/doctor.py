@@ -46,6 +46,7 @@ class PreviewView(CamelModel):
     newly_failing_examples: list[str]
     changed: int
     changed_examples: list[ChangeView]
+    products: PreviewView | None = None
 
 
 class GroupView(CamelModel):
