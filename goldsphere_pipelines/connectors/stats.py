@@ -91,7 +91,7 @@ def provenance_kind(text: str) -> str:
     """The kind of source a provenance line names: rule, attribute, brand, tag, category,
     name, description, series, weight field or default."""
     _, _, source = text.partition(" — from ")
-    if source.startswith("`") or source == "the rule":
+    if source.startswith(("rule ", "`")) or source == "the rule":
         return "rule"
     for prefix, kind in (
         ("attribute ", "attribute"),

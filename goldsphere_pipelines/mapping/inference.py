@@ -26,7 +26,7 @@ cost a dictionary lookup per field more than before.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
@@ -43,6 +43,7 @@ from goldsphere_pipelines.mapping.knowledge import (
     Knowledge,
     Series,
     bullion_knowledge,
+    words_in,
 )
 from goldsphere_pipelines.mapping.lookups import ProductLookups
 from goldsphere_pipelines.mapping.normalize import normalize_name
@@ -54,6 +55,7 @@ from goldsphere_pipelines.mapping.parsers import (
 )
 from goldsphere_pipelines.mapping.rules import CompiledMapping
 
+_REMEMBERED = 4096
 _NAMESPACE = uuid.UUID("6f1d3c0e-9b7a-4c55-8a59-6f0e1b2c3d4e")
 MAX_TEXT = 2000
 """Longer text (descriptions) is read only up to here: no regex over a whole page."""
@@ -82,6 +84,11 @@ _FIX = {
 }
 
 
+def _with(found: Inferred, provenance: str) -> Inferred:
+    # dataclasses.replace costs more than the rest of a field's inference.
+    return Inferred(found.value, provenance, found.new_producer)
+
+
 def planned_producer_id(name: str) -> UUID:
     """The id a producer created from the knowledge file gets (the same in every run)."""
     return uuid.uuid5(_NAMESPACE, f"goldsphere-producer:{name}")
@@ -104,6 +111,14 @@ class Inferred:
     """(id, name) for reference fields, (amount, unit) for weight, Decimal for purity."""
     provenance: str
     new_producer: NewProducer | None = None
+    described: str = ""
+    """`describe(target, self)`, when already known."""
+
+
+@dataclass(slots=True)
+class _Search:
+    refining: bool
+    """A generic "Bar" is known: only a kind of bar can improve on it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +166,34 @@ class ProductInference:
             for spelling in spellings:
                 producers.setdefault(spelling, found)
         self._tables["producers"] = producers
+        self._remembered: dict[str, dict[Any, Inferred]] = {t: {} for t in INFERRED_FIELDS}
+        self._bar_words = self.knowledge.bar_words()
+
+    def _refined_bar(self, product: dict[str, Any], generic: Inferred) -> Inferred:
+        """The explicit rule said "Bar": a word of the name may say which bar ("cast",
+        "geprägt", "CombiBar", a series of minted bars such as "Fortuna"). The rule read
+        the attributes and categories already; one pass over the name's words, no regex."""
+        name = product.get("name")
+        if not isinstance(name, str):
+            return generic
+        for word in words_in(name[:MAX_TEXT]):
+            found = self._bar_words.get(word)
+            if found is not None:
+                kind, how = found
+                refined = self._reference("product_type", kind)
+                if isinstance(refined, Inferred):
+                    return _with(refined, how)
+        return generic
+
+    def _remember(self, target: str, explicit: Any, result: Inferred) -> Inferred:
+        described = Inferred(
+            result.value, result.provenance, result.new_producer, describe(target, result)
+        )
+        memory = self._remembered[target]
+        if len(memory) >= _REMEMBERED:
+            memory.clear()
+        memory[explicit] = described
+        return described
 
     # --- the whole chain -------------------------------------------------------------------
 
@@ -162,6 +205,13 @@ class ProductInference:
         explicit: Any,
     ) -> Inferred | MappingError:
         """`explicit` is what the target's rule gave: a value, None, or its `MappingError`."""
+        if explicit is not None and type(explicit) is not MappingError:
+            # Shops repeat the same few attribute values: their translation is remembered.
+            remembered = self._remembered[target].get(explicit)
+            if remembered is not None:
+                if target == "product_type" and remembered.value[1] == "Bar":
+                    return self._refined_bar(product, remembered)
+                return remembered
         tried: list[_Tried] = []
         generic: Inferred | None = None
         source = self.sources.get(target, "")
@@ -172,23 +222,26 @@ class ProductInference:
         else:
             found = self._exact(target, explicit, store_unit)
             if isinstance(found, Inferred):
-                result = replace(found, provenance=f"{source}")
+                result = _with(found, f"rule {source}")
                 if not (target == "product_type" and found.value[1] == "Bar"):
-                    return result
-                generic = result
+                    return self._remember(target, explicit, result)
+                return self._refined_bar(product, self._remember(target, explicit, result))
             else:
                 shown = shown_value(explicit)
                 tried.append(_Tried(f"rule {source}", f"{shown!r} ({found})", shown))
-        for how, attempt in self._later_sources(target, product, store_unit):
+        search = _Search(refining=generic is not None)
+        for how, attempt in self._later_sources(target, product, store_unit, search):
             later = attempt()
             if later is None:
                 continue
             if isinstance(later, str):
                 tried.append(_Tried(how, later))
                 continue
-            result = later if later.provenance else replace(later, provenance=how)
+            result = later if later.provenance else _with(later, how)
             if target == "product_type" and result.value[1] == "Bar":
-                generic = generic or result
+                if generic is None:
+                    generic = result
+                    search.refining = True
                 continue
             if generic is not None and result.value[1] not in BAR_KINDS:
                 continue  # only a kind of bar refines a bar
@@ -200,53 +253,56 @@ class ProductInference:
             if default is not None:
                 found = self._exact(target, default, store_unit)
                 if isinstance(found, Inferred):
-                    return replace(found, provenance="the connector's default")
+                    return _with(found, "the connector's default")
                 tried.append(_Tried("the connector's default", f"{default!r} ({found})"))
         return self._failure(target, tried)
 
     def _later_sources(
-        self, target: str, product: dict[str, Any], store_unit: str | None
-    ) -> list[tuple[str, Callable[[], Inferred | str | None]]]:
-        """(label, attempt) in the inference order after the explicit rule; an attempt gives
-        an `Inferred`, a string saying what it found that does not translate, or None."""
+        self, target: str, product: dict[str, Any], store_unit: str | None, search: _Search
+    ) -> Iterator[tuple[str, Callable[[], Inferred | str | None]]]:
+        """(label, attempt) in the inference order after the explicit rule, built as they are
+        asked for; an attempt gives an `Inferred`, a string saying what it found that does
+        not translate, or None."""
         k = self.knowledge
-        sources: list[tuple[str, Callable[[], Inferred | str | None]]] = []
-        for attribute in _dicts(product.get("attributes")):
+        # Refining a generic "Bar" the explicit rule found, only the name and the series
+        # can still say which bar (the rule read the attributes and categories already).
+        for attribute in [] if search.refining else _dicts(product.get("attributes")):
             label = attribute.get("name")
             if not isinstance(label, str) or k.label_field(label) != target:
                 continue
             for option in _texts(attribute.get("options"))[:3] or _texts([attribute.get("option")]):
-                attempt = partial(self._exact, target, option, store_unit, or_text=True)
-                sources.append((f"attribute '{label}'", attempt))
+                yield (
+                    f"attribute '{label}'",
+                    partial(self._exact, target, option, store_unit, or_text=True),
+                )
         if target == "producer":
             for brand in _dicts(product.get("brands")):
                 name = brand.get("name")
                 if isinstance(name, str):
-                    attempt = partial(self._exact, target, name, None, or_text=True)
-                    sources.append((f"brand '{name}'", attempt))
-        for collection, noun in (("tags", "tag"), ("categories", "category")):
-            for term in _dicts(product.get(collection)):
-                name = term.get("name")
-                if isinstance(name, str) and target in ("producer", "metal", "product_type"):
-                    # A category that states nothing about the field is no finding.
-                    stated = partial(self._stated, target, name)
-                    sources.append((f"{noun} '{name}'", stated))
+                    yield f"brand '{name}'", partial(self._exact, target, name, None, or_text=True)
+        if target in ("producer", "metal", "product_type"):
+            for collection, noun in (("tags", "tag"), ("categories", "category")):
+                for term in _dicts(product.get(collection)):
+                    name = term.get("name")
+                    if isinstance(name, str) and not search.refining:
+                        # A category that states nothing about the field is no finding.
+                        yield f"{noun} '{name}'", partial(self._stated, target, name)
         name = product.get("name")
         if isinstance(name, str):
-            sources.append(("name", partial(self._in_text, target, name, "name")))
+            yield "name", partial(self._in_text, target, name, "name")
         description = product.get("description") or product.get("short_description")
-        if isinstance(description, str):
-            sources.append(
-                ("description", partial(self._in_text, target, description, "description"))
-            )
+        # A description is long: read only when nothing better said anything.
+        if isinstance(description, str) and not search.refining:
+            yield "description", partial(self._in_text, target, description, "description")
         if target in ("producer", "metal", "purity", "product_type"):
-            sources.append(("series", partial(self._from_series, target, product)))
+            yield "series", partial(self._from_series, target, product)
         if target == "weight":
             weight = product.get("weight")
             if isinstance(weight, str) and weight.strip():
-                shipping = partial(self._exact, target, weight, store_unit)
-                sources.append(("WooCommerce's weight field (shipping weight)", shipping))
-        return sources
+                yield (
+                    "WooCommerce's weight field (shipping weight)",
+                    partial(self._exact, target, weight, store_unit),
+                )
 
     # --- one source ----------------------------------------------------------------------
 
@@ -275,7 +331,7 @@ class ProductInference:
                 if or_text and isinstance(value, str):
                     stated = self._purity_in(value)
                     if stated is not None:
-                        return replace(stated, provenance="")
+                        return _with(stated, "")
                 return problem.reason
         if not isinstance(value, str):
             return "not text"
@@ -336,11 +392,11 @@ class ProductInference:
             purity = self._purity_in(text)
             if purity is None:
                 return None
-            return replace(purity, provenance=f"{purity.provenance} in {where}")
+            return _with(purity, f"{purity.provenance} in {where}")
         assert found is not None
         if isinstance(result, str):
             return f"'{found.said}' ({result})"
-        return replace(result, provenance=f"'{found.said}' in {where}")
+        return _with(result, f"'{found.said}' in {where}")
 
     def _from_series(self, target: str, product: dict[str, Any]) -> Inferred | str | None:
         hit = self._series(product)
@@ -366,7 +422,7 @@ class ProductInference:
             result = Inferred(value, "")
         if isinstance(result, str):
             return f"series '{series.name}' ({result})"
-        return replace(result, provenance=f"series '{series.name}' in {where}")
+        return _with(result, f"series '{series.name}' in {where}")
 
     def _series(self, product: dict[str, Any]) -> tuple[Series, str] | None:
         name = product.get("name")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
@@ -27,6 +27,7 @@ from typing import Any
 from goldsphere_pipelines.mapping.normalize import normalize_name
 
 _WORDS = re.compile(r"[^\W_]+")
+_NOT_NUMBER_TEXT = re.compile(r"[^\w/.,%]+")
 KNOWLEDGE_FILE = "bullion.json"
 INFERRED_FIELDS = ("product_type", "metal", "producer", "weight", "purity")
 """The goldsphere fields the knowledge file can infer."""
@@ -68,26 +69,124 @@ class Found:
 def fold(text: str) -> str:
     """Accent-free, case-folded words separated by single spaces, with a space at either end
     (so that `" gold "` finds the whole word)."""
+    if len(text) <= _CACHED_LENGTH:
+        return _fold_short(text)
+    return _fold(text)
+
+
+_CACHED_LENGTH = 300
+
+
+@lru_cache(maxsize=16384)
+def _fold_short(text: str) -> str:
+    # Categories, tags and a parent's name repeat thousands of times in a run.
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    return " " + " ".join(_WORDS.findall(plain_text(text))) + " "
+
+
+def plain_text(text: str) -> str:
+    """Case-folded, accents dropped (most shop text is ASCII: no decomposition then)."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " " + " ".join(_WORDS.findall(plain)) + " "
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _fold_number_text(text: str) -> str:
     """Like `fold`, but keeping what numbers are made of (`1/10`, `31,1035`, `99.99 %`)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    plain = re.sub(r"[^\w/.,%]+", " ", plain.replace("⁄", "/"))
+    plain = _NOT_NUMBER_TEXT.sub(" ", plain_text(text).replace("⁄", "/"))
     return " " + " ".join(plain.split()) + " "
 
 
-def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex finding any of `phrases` (already folded, no outer spaces) as whole words;
-    at one position the longest phrase wins."""
-    unique = sorted({p for p in phrases if p}, key=len, reverse=True)
-    if not unique:
+@dataclass(frozen=True, slots=True)
+class _Phrases:
+    """Phrases of folded words → values, found in a text's words by dictionary lookups,
+    not by a regex of hundreds of alternatives."""
+
+    table: Mapping[str, Any]
+    starts: Mapping[str, tuple[int, ...]]
+    """First word of a phrase of several words → their lengths, longest first."""
+    prefixes: tuple[tuple[str, Any], ...] = ()
+    """Word starts that count inside a longer word (German compounds: `gold`münze)."""
+    suffixes: tuple[tuple[str, Any], ...] = ()
+    """Word ends that count inside a longer word (gold`münzen`, silber`barren`)."""
+
+    @classmethod
+    def of(
+        cls,
+        phrases: Mapping[str, Any],
+        prefixes: Mapping[str, Any] | None = None,
+        suffixes: Mapping[str, Any] | None = None,
+    ) -> _Phrases:
+        table = {p: v for p, v in phrases.items() if p}
+        starts: dict[str, set[int]] = {}
+        for phrase in table:
+            words = phrase.split(" ")
+            if len(words) > 1:
+                starts.setdefault(words[0], set()).add(len(words))
+        return cls(
+            table,
+            {w: tuple(sorted(lengths, reverse=True)) for w, lengths in starts.items()},
+            tuple(sorted((prefixes or {}).items(), key=lambda item: -len(item[0]))),
+            tuple(sorted((suffixes or {}).items(), key=lambda item: -len(item[0]))),
+        )
+
+    def first(self, words: tuple[str, ...]) -> tuple[Any, str] | None:
+        """The leftmost phrase, the longest at that position: (value, the words said)."""
+        for found in self.each(words):
+            return found
         return None
-    return re.compile("(?<= )(?:" + "|".join(re.escape(p) for p in unique) + ")(?= )")
+
+    def each(self, words: tuple[str, ...]) -> Iterator[tuple[Any, str]]:
+        table, starts = self.table, self.starts
+        prefixes, suffixes = self.prefixes, self.suffixes
+        for start, word in enumerate(words):
+            lengths = starts.get(word)
+            if lengths is not None:
+                phrase = next(
+                    (
+                        joined
+                        for length in lengths
+                        if start + length <= len(words)
+                        and (joined := " ".join(words[start : start + length])) in table
+                    ),
+                    None,
+                )
+                if phrase is not None:
+                    yield table[phrase], phrase
+                    continue
+            if word in table:
+                yield table[word], word
+                continue
+            for prefix, value in prefixes:
+                if len(word) > len(prefix) and word.startswith(prefix):
+                    yield value, prefix
+                    break
+            else:
+                for suffix, value in suffixes:
+                    if len(word) > len(suffix) and word.endswith(suffix):
+                        yield value, suffix
+                        break
+
+
+def words_in(text: str) -> list[str]:
+    """The folded words of a text, uncached (for text seen once, such as a product name)."""
+    return _WORDS.findall(plain_text(text))
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    """The folded words of a text (see `fold`)."""
+    if len(text) <= _CACHED_LENGTH:
+        return _words_short(text)
+    return tuple(fold(text).split())
+
+
+@lru_cache(maxsize=16384)
+def _words_short(text: str) -> tuple[str, ...]:
+    return tuple(_fold(text).split())
 
 
 @dataclass(frozen=True)
@@ -110,16 +209,14 @@ class Knowledge:
     """Field → `normalize_name` of the attribute labels that state it."""
     weight_units: Mapping[str, tuple[str, Decimal]]
     """Folded unit word → (goldsphere unit, factor to that unit)."""
-    _producer_re: re.Pattern[str] | None = field(repr=False)
-    _series_re: re.Pattern[str] | None = field(repr=False)
-    _metal_re: re.Pattern[str] | None = field(repr=False)
-    _kind_re: re.Pattern[str] | None = field(repr=False)
-    _modifier_re: re.Pattern[str] | None = field(repr=False)
-    _purity_word_re: re.Pattern[str] | None = field(repr=False)
+    _producers: _Phrases = field(repr=False)
+    _series: _Phrases = field(repr=False)
+    _metals: _Phrases = field(repr=False)
+    _kinds: _Phrases = field(repr=False)
+    _modifiers: _Phrases = field(repr=False)
+    _purity_phrases: _Phrases = field(repr=False)
     _weight_re: re.Pattern[str] = field(repr=False)
     _purity_re: re.Pattern[str] = field(repr=False)
-    _word_key: Mapping[str, str] = field(repr=False)
-    """Folded phrase → the key it stands for in the dictionaries above."""
 
     # --- exact values (an attribute's option, a brand) -------------------------------------
 
@@ -132,47 +229,33 @@ class Knowledge:
     # --- running text (names, categories, tags, descriptions) --------------------------------
 
     def producer_in(self, text: str) -> Found | None:
-        found = _search(self._producer_re, text)
-        if found is None:
-            return None
-        return Found(self.producer_by_alias[normalize_name(found)], found.strip())
+        found = self._producers.first(words_of(text))
+        return None if found is None else Found(found[0], found[1])
 
     def series_in(self, text: str) -> Found | None:
-        found = _search(self._series_re, text)
-        if found is None:
-            return None
-        return Found(self.series_by_alias[normalize_name(found)], found.strip())
+        found = self._series.first(words_of(text))
+        return None if found is None else Found(found[0], found[1])
 
     def metal_in(self, text: str) -> Found | None:
-        folded = fold(text)
-        if self._metal_re is None:
-            return None
-        match = self._metal_re.search(folded)
-        if match is None:
-            return None
-        said = match.group(0)
-        return Found(self.metal_by_name[self._word_key[said]], said)
+        found = self._metals.first(words_of(text))
+        return None if found is None else Found(found[0], found[1])
 
     def kind_in(self, text: str) -> Found | None:
         """The product type the text states; a bar word with a modifier ("minted ... bar",
         "lingot d'or coulé") is that kind of bar; a coin word wins over a generic bar."""
-        if self._kind_re is None:
-            return None
-        folded = fold(text)
+        words = words_of(text)
         kinds: dict[str, str] = {}
-        for match in self._kind_re.finditer(folded):
-            said = match.group(0)
-            kinds.setdefault(self.kind_by_word[self._word_key[said]], said)
+        for kind, said in self._kinds.each(words):
+            kinds.setdefault(kind, said)
         if not kinds:
             return None
         for specific in ("CombiBar", "Cast Bar", "Minted Bar"):
             if specific in kinds:
                 return Found(specific, kinds[specific])
-        if "Bar" in kinds and self._modifier_re is not None:
-            modifier = self._modifier_re.search(folded)
+        if "Bar" in kinds:
+            modifier = self._modifiers.first(words)
             if modifier is not None:
-                kind = self.bar_modifier[modifier.group(0)]
-                return Found(kind, f"{modifier.group(0)} … {kinds['Bar']}")
+                return Found(modifier[0], f"{modifier[1]} … {kinds['Bar']}")
         for kind in ("Coin", "Bar", "Medallion", "Jewelry"):
             if kind in kinds:
                 return Found(kind, kinds[kind])
@@ -201,10 +284,29 @@ class Knowledge:
         match = self._purity_re.search(_fold_number_text(text))
         if match is not None:
             return Found(match.group("purity").strip(), match.group("purity").strip())
-        found = _search(self._purity_word_re, text)
-        if found is not None:
-            return Found(self.purity_words[found], found)
-        return None
+        found = self._purity_phrases.first(words_of(text))
+        return None if found is None else Found(found[0], found[1])
+
+    def bar_words(self) -> dict[str, tuple[str, str]]:
+        """Folded word → (bar kind, provenance) for the words that say which bar a bar is:
+        kind words (gussbarren, combibar), modifiers (cast, minted, coulé) and the words
+        of series of one kind of bar (fortuna, kinebar)."""
+        bar_kinds = {"Cast Bar", "Minted Bar", "CombiBar"}
+        generic = {"bar", "bars", "barren", "lingot", "lingots", "ingot", "d", "de", "lady"}
+        found: dict[str, tuple[str, str]] = {}
+        for phrase, kind in self._kinds.table.items():
+            if kind in bar_kinds:
+                for word in phrase.split(" "):
+                    if word not in generic:
+                        found.setdefault(word, (kind, f"'{phrase}' in name"))
+        for phrase, kind in self._modifiers.table.items():
+            found.setdefault(phrase, (kind, f"'{phrase}' in name"))
+        for phrase, series in self._series.table.items():
+            if series.kind in bar_kinds:
+                for word in phrase.split(" "):
+                    if word not in generic:
+                        found.setdefault(word, (series.kind, f"series '{series.name}' in name"))
+        return found
 
     def label_field(self, label: str) -> str | None:
         """Which inferred field an attribute label states (`Feingehalt` → purity)."""
@@ -213,13 +315,6 @@ class Knowledge:
             if key in labels:
                 return target
         return None
-
-
-def _search(regex: re.Pattern[str] | None, text: str) -> str | None:
-    if regex is None:
-        return None
-    match = regex.search(fold(text))
-    return match.group(0) if match is not None else None
 
 
 def _amount(text: str) -> Decimal | None:
@@ -237,14 +332,6 @@ def _amount(text: str) -> Decimal | None:
         return None
 
 
-def _alternatives(patterns: list[tuple[int, str]]) -> re.Pattern[str] | None:
-    """One regex of `(length, pattern)` alternatives, the longest word tried first."""
-    if not patterns:
-        return None
-    ordered = sorted(patterns, key=lambda item: item[0], reverse=True)
-    return re.compile("|".join(pattern for _, pattern in ordered))
-
-
 def _folded(text: str) -> str:
     return fold(text).strip()
 
@@ -254,8 +341,7 @@ def compile_knowledge(data: Mapping[str, Any]) -> Knowledge:
     countries: Mapping[str, str] = data["countries"]
     producers: dict[str, Producer] = {}
     by_alias: dict[str, Producer] = {}
-    word_key: dict[str, str] = {}
-    producer_phrases: list[str] = []
+    producer_phrases: dict[str, Producer] = {}
     for entry in data["producers"]:
         country = entry["country"]
         if country not in countries:
@@ -266,9 +352,9 @@ def compile_knowledge(data: Mapping[str, Any]) -> Knowledge:
         producers[producer.name] = producer
         for alias in (producer.name, *producer.aliases):
             by_alias[normalize_name(alias)] = producer
-            producer_phrases.append(_folded(alias))
+            producer_phrases.setdefault(_folded(alias), producer)
     series_by_alias: dict[str, Series] = {}
-    series_phrases: list[str] = []
+    series_phrases: dict[str, Series] = {}
     for entry in data["series"]:
         if entry["producer"] not in producers:
             raise ValueError(f"series {entry['name']!r}: unknown producer {entry['producer']!r}")
@@ -283,35 +369,27 @@ def compile_knowledge(data: Mapping[str, Any]) -> Knowledge:
         )
         for alias in (series.name, *entry.get("aliases", ())):
             series_by_alias.setdefault(normalize_name(alias), series)
-            series_phrases.append(_folded(alias))
+            series_phrases.setdefault(_folded(alias), series)
     metal_by_name: dict[str, str] = {}
-    metal_patterns: list[tuple[int, str]] = []
+    metal_phrases: dict[str, str] = {}
+    metal_prefixes: dict[str, str] = {}
     for entry in data["metals"]:
         name = entry["name"]
         for label in (name, entry["symbol"], *entry.get("names", ()), *entry.get("words", ())):
             metal_by_name[normalize_name(label)] = name
         for word in entry.get("words", ()):
-            folded = _folded(word)
-            word_key[folded] = normalize_name(word)
-            metal_patterns.append((len(folded), rf"(?<= ){re.escape(folded)}(?= )"))
+            metal_phrases[_folded(word)] = name
         for prefix in entry.get("compound_prefixes", ()):
-            folded = _folded(prefix)
-            word_key[folded] = normalize_name(prefix)
-            metal_by_name.setdefault(normalize_name(prefix), name)
-            metal_patterns.append((len(folded), rf"(?<= ){re.escape(folded)}(?=[^\W\d_])"))
+            metal_prefixes[_folded(prefix)] = name
     kind_by_word: dict[str, str] = {}
-    kind_patterns: list[tuple[int, str]] = []
+    kind_phrases: dict[str, str] = {}
+    kind_suffixes: dict[str, str] = {}
     for entry in data["kinds"]:
         for word in entry["words"]:
-            folded = _folded(word)
             kind_by_word[normalize_name(word)] = entry["product_type"]
-            word_key[folded] = normalize_name(word)
-            kind_patterns.append((len(folded), rf"(?<= ){re.escape(folded)}(?= )"))
+            kind_phrases[_folded(word)] = entry["product_type"]
         for suffix in entry.get("compound_suffixes", ()):
-            folded = _folded(suffix)
-            kind_by_word[normalize_name(suffix)] = entry["product_type"]
-            word_key[folded] = normalize_name(suffix)
-            kind_patterns.append((len(folded), rf"(?<=[^\W\d_]){re.escape(folded)}(?= )"))
+            kind_suffixes[_folded(suffix)] = entry["product_type"]
     bar_modifier = {
         _folded(word): kind for kind, words in data["bar_modifiers"].items() for word in words
     }
@@ -352,15 +430,14 @@ def compile_knowledge(data: Mapping[str, Any]) -> Knowledge:
         purity_words=purity_words,
         attribute_labels=labels,
         weight_units=units,
-        _producer_re=_phrase_regex(producer_phrases),
-        _series_re=_phrase_regex(series_phrases),
-        _metal_re=_alternatives(metal_patterns),
-        _kind_re=_alternatives(kind_patterns),
-        _modifier_re=_phrase_regex(bar_modifier),
-        _purity_word_re=_phrase_regex(purity_words),
+        _producers=_Phrases.of(producer_phrases),
+        _series=_Phrases.of(series_phrases),
+        _metals=_Phrases.of(metal_phrases, prefixes=metal_prefixes),
+        _kinds=_Phrases.of(kind_phrases, suffixes=kind_suffixes),
+        _modifiers=_Phrases.of(bar_modifier),
+        _purity_phrases=_Phrases.of(purity_words),
         _weight_re=weight_re,
         _purity_re=purity_re,
-        _word_key=word_key,
     )
 
 

@@ -199,7 +199,9 @@ def _map_product(
                 "in_stock": True if in_stock is None else in_stock,
                 # WooCommerce counts backorders as negative stock; goldsphere has no such thing.
                 "stock_quantity": None if stock is None else max(stock, 0),
-                "provenance": {t: describe(t, found) for t, found in inferred.items()},
+                "provenance": {
+                    t: found.described or describe(t, found) for t, found in inferred.items()
+                },
                 "new_producer": _new_producer(new_producer),
             }
         )
