@@ -551,16 +551,9 @@ def _order_row(o: MappedOrder) -> OrderRow:
     )
 
 
-def product_outcome(
-    record: PendingRecord,
-    parents: dict[str, Any],
-    store_currency: str,
-    mapping: CompiledMapping,
-    lookups: ProductLookups,
-) -> tuple[MappingOutcome, ProductRow | None]:
-    """What mapping one product record gives, exactly as the pipeline maps it (the rules
-    doctor previews with this); writes nothing."""
-    return _map_one_product(record, parents, store_currency, mapping, lookups)
+# What mapping one product record gives, exactly as the pipeline maps it (the rules
+# doctor previews with this); writes nothing.
+product_outcome = _map_one_product
 
 
 def order_outcome(
