@@ -6,7 +6,8 @@ import json
 
 import click
 
-from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT, DIALECTS
+from goldsphere_pipelines.cli.dialect_option import dialect_option
+from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT
 
 
 @click.command("bench")
@@ -21,13 +22,7 @@ from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT, DIALECTS
     is_flag=True,
     help="Leave the benchmark's database in place (its name is in the output) to inspect it.",
 )
-@click.option(
-    "--dialect",
-    type=click.Choice(DIALECTS),
-    default=DEFAULT_DIALECT,
-    show_default=True,
-    help="The sandbox shop dialect; classic keeps the figures comparable with earlier runs.",
-)
+@dialect_option(DEFAULT_DIALECT, "Classic keeps the figures comparable with earlier runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 def bench(
     products: int,

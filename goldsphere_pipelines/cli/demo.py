@@ -9,6 +9,7 @@ import click
 
 from goldsphere_pipelines import settings
 from goldsphere_pipelines.cli.connectors import database_engine
+from goldsphere_pipelines.cli.dialect_option import dialect_option
 from goldsphere_pipelines.demo import (
     DEMO_CONNECTOR,
     DEMO_PORT,
@@ -19,7 +20,7 @@ from goldsphere_pipelines.demo import (
     run_summary,
     seed_customers,
 )
-from goldsphere_pipelines.sandbox.dialects import DEMO_DIALECT, DIALECTS
+from goldsphere_pipelines.sandbox.dialects import DEMO_DIALECT
 from goldsphere_pipelines.storage.credentials import load_cipher
 from goldsphere_pipelines.storage.migrations import migrate
 
@@ -28,13 +29,7 @@ from goldsphere_pipelines.storage.migrations import migrate
 @click.option("--products", default=300, show_default=True, type=click.IntRange(1, 200_000))
 @click.option("--orders", default=2000, show_default=True, type=click.IntRange(0, 1_000_000))
 @click.option("--seed", default=7, show_default=True, type=int)
-@click.option(
-    "--dialect",
-    type=click.Choice(DIALECTS),
-    default=DEMO_DIALECT,
-    show_default=True,
-    help="How the sandbox shop writes its products (README, Sandbox dialects).",
-)
+@dialect_option(DEMO_DIALECT, "The demo shows the mixed one: every way at once.")
 def demo(products: int, orders: int, seed: int, dialect: str) -> None:
     """Sync a sandbox store into the (embedded) database twice and print what arrived."""
     from goldsphere_pipelines.connectors.configuration import get_connector

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
+from goldsphere_pipelines.cli.dialect_option import dialect_option
 from goldsphere_pipelines.sandbox import SandboxConfig, SandboxStore, serve_forever
 from goldsphere_pipelines.sandbox.config import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
-from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT, DIALECTS
+from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT
 
 
 @click.group()
@@ -40,14 +41,7 @@ def sandbox() -> None:
     type=click.FloatRange(0, 1),
     help="Share of records with a flaw (missing SKU, empty price, guest without e-mail...).",
 )
-@click.option(
-    "--dialect",
-    type=click.Choice(DIALECTS),
-    default=DEFAULT_DIALECT,
-    show_default=True,
-    help="How products are written: producer in names, brands, tags or series; German, "
-    "French; mixed blends them all (README, Sandbox dialects).",
-)
+@dialect_option(DEFAULT_DIALECT, "Classic is the original shape.")
 @click.option("--currency", default="USD", show_default=True)
 @click.option("--woocommerce-version", default="8.9.1", show_default=True)
 @click.option(

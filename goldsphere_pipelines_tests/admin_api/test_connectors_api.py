@@ -17,6 +17,7 @@ from goldsphere_pipelines_tests.storage.connector_factories import database_text
 
 SUMMARY_KEYS = {
     "id",
+    "createMissingProducers",
     "name",
     "type",
     "baseUrl",
@@ -52,6 +53,7 @@ def test_create_stores_the_connector_and_answers_its_summary(api: Api) -> None:
     assert summary["status"] == "active"
     assert summary["authMode"] == "basic"
     assert (summary["syncProducts"], summary["syncOrders"]) == (True, False)
+    assert summary["createMissingProducers"] is True  # the default
     assert summary["lastRun"] is None
     assert response.headers["location"] == f"/admin/connectors/{summary['id']}"
     stored = load_credentials(api.engine, load_cipher(), get_connector(api.engine, summary["id"]))
@@ -298,3 +300,20 @@ def test_test_connection_with_undecryptable_credentials_is_409(
     error = response.json()["error"]
     assert error["code"] == "credentials_key_wrong"
     assert "bullion-shop" in error["message"]
+
+
+def test_create_missing_producers_is_a_connector_setting(api: Api) -> None:
+    created = api.post(
+        "/admin/connectors",
+        {
+            "baseUrl": "https://producers.example.com",
+            "consumerKey": api.secrets.consumer_key,
+            "consumerSecret": api.secrets.consumer_secret,
+            "createMissingProducers": False,
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["createMissingProducers"] is False
+    updated = api.put(f"/admin/connectors/{created.json()['id']}", {"createMissingProducers": True})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["createMissingProducers"] is True

@@ -337,3 +337,41 @@ def test_identity_errors() -> None:
     assert codes_of(mapped(gold_coin(id="abc"))) == {"external_id": codes.INVALID_ID}
     assert codes_of(mapped("not a product")) == {"payload": codes.INVALID_TYPE}
     assert codes_of(mapped(silver_bar_variation(), parent=[1])) == {"parent": codes.INVALID_TYPE}
+
+
+def test_a_variation_with_only_its_own_attribute_inherits_the_rest_of_its_parent() -> None:
+    # As shops list them: metal, fineness, producer (a brand), categories on the parent;
+    # the variation has only its weight option, price, SKU and stock.
+    parent = gold_coin(
+        id=700,
+        type="variable",
+        name="Maple Leaf Platinum Coin",
+        price="",
+        categories=[{"id": 9, "name": "Platinum", "slug": "platinum"}],
+        brands=[{"id": 3, "name": "RCM", "slug": "rcm"}],
+        attributes=[
+            {**attribute("Metal", "Platinum"), "variation": False},
+            {**attribute("Fineness", "999.5"), "variation": False},
+            {**attribute("Weight", "1 oz", "1/4 oz"), "variation": True},
+        ],
+    )
+    variation = {
+        "id": 701,
+        "sku": "ML-PT-14",
+        "price": "640.00",
+        "description": "",
+        "stock_quantity": 4,
+        "attributes": [{"id": 0, "name": "Weight", "option": "1/4 oz"}],
+    }
+    product = mapped(variation, parent=parent).product
+    assert product is not None
+    assert product.name == "Maple Leaf Platinum Coin – 1/4 oz"
+    assert (product.metal_name, product.product_type_name) == ("Platinum", "Coin")
+    assert product.producer_name == "Royal Canadian Mint"
+    assert (product.weight, product.weight_unit) == (Decimal("0.25"), "troy_ounces")
+    assert product.purity == Decimal("0.9995")
+    assert (product.sku, product.price, product.stock_quantity) == ("ML-PT-14", Decimal(640), 4)
+    # "RCM" is not goldsphere's spelling: the template's rule read it, the aliases matched.
+    assert product.provenance["producer"].startswith("producer: Royal Canadian Mint — from rule")
+    # A category naming only the metal gives no product type: the name's "Coin" does.
+    assert product.provenance["product_type"].startswith("product_type: Coin — from rule")
