@@ -11,7 +11,11 @@ import dagster as dg
 
 from goldsphere_pipelines.defs.assets import SOURCE_SPECS, SYNC_ASSETS
 from goldsphere_pipelines.defs.checks import ASSET_CHECKS
-from goldsphere_pipelines.defs.jobs import sync_connector_job, test_connection_job
+from goldsphere_pipelines.defs.jobs import (
+    remap_connector_job,
+    sync_connector_job,
+    test_connection_job,
+)
 from goldsphere_pipelines.defs.resources import (
     ConnectorSync,
     GoldsphereDatabase,
@@ -29,7 +33,7 @@ RESOURCES = {
 defs = dg.Definitions(
     assets=[*SOURCE_SPECS, *SYNC_ASSETS],
     asset_checks=ASSET_CHECKS,
-    jobs=[sync_connector_job, test_connection_job],
+    jobs=[sync_connector_job, remap_connector_job, test_connection_job],
     schedules=[hourly_delta_sync],
     sensors=[connector_partitions_sensor],
     resources=RESOURCES,

@@ -28,6 +28,7 @@ T = TypeVar("T")
 CODE_LOCATION_NAME = "goldsphere_pipelines"
 REPOSITORY_NAME = "__repository__"
 SYNC_JOB_NAME = "sync_connector"
+REMAP_JOB_NAME = "remap_connector"
 PARTITIONS_DEF_NAME = "connectors"
 NON_SYNC_JOB_NAMES = frozenset({"test_connection_job"})
 """Jobs of a connector partition that do not sync, so never block a sync."""
@@ -176,16 +177,27 @@ class DagsterLauncher:
 
     def launch_sync(self, partition_key: str, asset_keys: Sequence[Sequence[str]]) -> LaunchedRun:
         """Launch `sync_connector` for the partition, materializing `asset_keys`."""
+        return self._launch(SYNC_JOB_NAME, partition_key, [list(key) for key in asset_keys])
+
+    def launch_remap(self, partition_key: str) -> LaunchedRun:
+        """Launch `remap_connector` for the partition: the stored payloads mapped again."""
+        return self._launch(REMAP_JOB_NAME, partition_key, None)
+
+    def _launch(
+        self, job_name: str, partition_key: str, asset_selection: list[list[str]] | None
+    ) -> LaunchedRun:
         run_id = self._call(
             lambda client: client.submit_job_execution(
-                SYNC_JOB_NAME,
+                job_name,
                 repository_location_name=CODE_LOCATION_NAME,
                 repository_name=REPOSITORY_NAME,
                 tags={PARTITION_TAG: partition_key, TRIGGER_TAG: TRIGGER},
-                asset_selection=[list(key) for key in asset_keys],
+                asset_selection=asset_selection,
             )
         )
-        logger.info("Launched Dagster run %s syncing connector %s", run_id, partition_key)
+        logger.info(
+            "Launched Dagster run %s (%s) for connector %s", run_id, job_name, partition_key
+        )
         return LaunchedRun(run_id=run_id, status=self._status_after_launch(run_id))
 
     def _status_after_launch(self, run_id: str) -> str:

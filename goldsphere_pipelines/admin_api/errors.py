@@ -29,12 +29,14 @@ STATUS_BY_CODE: dict[str, int] = {
     "forbidden": 403,
     "connector_not_found": 404,
     "rule_not_found": 404,
+    "doctor_group_not_found": 404,
     "not_found": 404,
     "method_not_allowed": 405,
     "connector_name_taken": 409,
     "rule_target_taken": 409,
     "sync_already_running": 409,
     "connector_disabled": 409,
+    "doctor_nothing_to_apply": 409,
     # Stored credentials no configured key can decrypt: the admin fixes it by storing new
     # ones (PUT with consumerKey and consumerSecret), so it is a conflict, not a crash.
     "credentials_key_wrong": 409,

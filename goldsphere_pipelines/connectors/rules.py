@@ -63,15 +63,8 @@ def add_connector_rules(
     seen: set[tuple[str, str]] = set()
     for number, rule in enumerate(rules, start=1):
         where = f"Rule {number} of {len(rules)}" if len(rules) > 1 else "The rule"
-        if rule.entity_type is None:
-            raise InvalidRuleError(f"{where} needs an entity_type: product or order.")
-        problems = validate_rule(rule.entity_type, rule, reference=reference)
-        if problems:
-            raise InvalidRuleError(
-                f"{where} ({rule.entity_type} target '{rule.target_field}') is refused: "
-                + " ".join(problems)
-            )
-        key = (rule.entity_type, rule.target_field)
+        _check(rule, reference, where)
+        key = (rule.entity_type or "", rule.target_field)
         if key in seen:
             raise InvalidRuleError(
                 f"{where} repeats the {rule.entity_type} target '{rule.target_field}'; "
@@ -79,6 +72,27 @@ def add_connector_rules(
             )
         seen.add(key)
     return MappingRuleRepository(engine).add_rules(connector_id, rules)
+
+
+def replace_connector_rule(
+    engine: Engine, connector_name: str, rule: RuleSpec
+) -> StoredMappingRule:
+    """Validate `rule` as `add_connector_rules` does, then store it in place of the
+    connector's rule for the same target (what `goldsphere rules doctor --apply` saves)."""
+    connector_id = connector_id_by_name(engine, connector_name)
+    _check(rule, reference_names(engine), "The rule")
+    return MappingRuleRepository(engine).replace_rule(connector_id, rule)
+
+
+def _check(rule: RuleSpec, reference: ReferenceNames, where: str) -> None:
+    if rule.entity_type is None:
+        raise InvalidRuleError(f"{where} needs an entity_type: product or order.")
+    problems = validate_rule(rule.entity_type, rule, reference=reference)
+    if problems:
+        raise InvalidRuleError(
+            f"{where} ({rule.entity_type} target '{rule.target_field}') is refused: "
+            + " ".join(problems)
+        )
 
 
 def add_connector_rule(engine: Engine, connector_name: str, rule: RuleSpec) -> StoredMappingRule:

@@ -38,6 +38,10 @@ class StepStats:
     requests: int = 0
     retries: int = 0
     variation_requests: int = 0
+    gone_products: int = 0
+    """Products or variations that orders name and the shop answered 404 for (orders)."""
+    products_from_lines: int = 0
+    """goldsphere products built from order lines whose product is gone (order mapping)."""
     seconds: float = 0.0
     watermark: str | None = None
     skipped_reason: str | None = None

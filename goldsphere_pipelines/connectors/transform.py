@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -23,6 +24,7 @@ from goldsphere_pipelines.connectors.sync_settings import SyncSettings
 from goldsphere_pipelines.connectors.write_behind import WriteBehind
 from goldsphere_pipelines.mapping import (
     CompiledMapping,
+    GoneProducts,
     MappedOrder,
     MappedProduct,
     OrderLookups,
@@ -50,6 +52,7 @@ from goldsphere_pipelines.storage.goldsphere import (
     ProductRow,
     reference_source,
 )
+from goldsphere_pipelines.storage.gone_products import GoneProductRepository
 from goldsphere_pipelines.storage.mapping_rules import MappingRuleRepository
 
 logger = logging.getLogger(__name__)
@@ -353,23 +356,83 @@ def order_lookups(engine: Engine, connector_id: UUID) -> OrderLookups:
     )
 
 
+def gone_products(
+    engine: Engine,
+    connector_id: UUID,
+    lookups: OrderLookups,
+    store_currency: str | None,
+    *,
+    create_missing_producers: bool = False,
+    product_mapping: CompiledMapping | None = None,
+) -> GoneProducts | None:
+    """The products the shop answered 404 for and goldsphere has none of yet, each with the
+    id its product built from an order line will get (the same in every batch of a step)."""
+    known = lookups.products_by_external_id
+    gone = [i for i in GoneProductRepository(engine).gone_ids(connector_id) if i not in known]
+    if not gone or not store_currency:
+        return None
+    return GoneProducts(
+        ids={external_id: uuid.uuid4() for external_id in gone},
+        mapping=product_mapping or _rules(engine, connector_id, "product"),
+        lookups=replace(
+            product_lookups(GoldsphereRepository(engine)),
+            create_missing_producers=create_missing_producers,
+        ),
+        store_currency=store_currency,
+    )
+
+
 def map_pending_orders(
-    engine: Engine, connector_id: UUID, settings: SyncSettings, *, progress: Progress = None
+    engine: Engine,
+    connector_id: UUID,
+    settings: SyncSettings,
+    *,
+    store_currency: str | None = None,
+    create_missing_producers: bool = False,
+    progress: Progress = None,
 ) -> StepStats:
+    """Map pending orders; `store_currency` (the products' currency) lets lines whose
+    product is gone from the shop map to products built from the lines (creating the
+    producers they need as products do, with `create_missing_producers`)."""
     started = time.monotonic()
     stats = StepStats(mode="pending")
     records = ExternalRecordRepository(engine, "order")
     stats.requeued = records.count_awaiting_dependency(connector_id)
     lookups = order_lookups(engine, connector_id)
+    gone = gone_products(
+        engine,
+        connector_id,
+        lookups,
+        store_currency,
+        create_missing_producers=create_missing_producers,
+    )
     mapping = _rules(engine, connector_id, "order")
     source = reference_source(connector_id)
     goldsphere = GoldsphereRepository(engine)
+    built_ids: set[UUID] = set()
+    producer_ids: dict[str, UUID | None] = {}
 
     def map_batch(batch: list[PendingRecord]) -> MappedBatch:
+        found: list[tuple[UUID, ProductRow, dict[str, str] | None]] = []
         rows, outcomes = _map_each(
-            batch, lambda record: _map_one_order(record, mapping, lookups), stats, "order"
+            batch,
+            lambda record: _map_one_order(record, mapping, lookups, gone, found),
+            stats,
+            "order",
         )
-        return partial(goldsphere.upsert_orders, source=source, orders=rows), outcomes
+        derived, rows, outcomes = _with_line_producers(
+            goldsphere, found, rows, outcomes, producer_ids, stats
+        )
+
+        built = {internal for internal, _ in derived} - built_ids
+        built_ids.update(built)
+        stats.products_from_lines += len(built)
+
+        def write(conn: Connection) -> None:
+            goldsphere.insert_order_line_products(conn, source, derived)
+            goldsphere.upsert_orders(conn, source, rows)
+
+        return write, outcomes
 
     _map_pending(engine, connector_id, "order", settings, map_batch, progress, stats)
     stats.seconds = time.monotonic() - started
@@ -377,10 +440,15 @@ def map_pending_orders(
 
 
 def _map_one_order(
-    record: PendingRecord, mapping: CompiledMapping, lookups: OrderLookups
+    record: PendingRecord,
+    mapping: CompiledMapping,
+    lookups: OrderLookups,
+    gone: GoneProducts | None,
+    derived: list[tuple[UUID, ProductRow, dict[str, str] | None]],
 ) -> tuple[MappingOutcome, OrderRow | None]:
+    """Map one order; the products it built from lines are added to `derived`."""
     try:
-        result = map_order(record.payload, mapping=mapping, lookups=lookups)
+        result = map_order(record.payload, mapping=mapping, lookups=lookups, gone_products=gone)
     except Exception as exc:
         logger.exception("Mapping order %s raised", record.external_id)
         return MappingOutcome(record.external_id, "failed", None, _unexpected(exc)), None
@@ -396,10 +464,69 @@ def _map_one_order(
             ),
             None,
         )
+    if gone is not None:
+        derived.extend(
+            (gone.ids[p.external_id], _product_row(p), p.new_producer)
+            for p in result.derived_products
+        )
     return (
         MappingOutcome(record.external_id, "mapped", result.order.to_json(), []),
         _order_row(result.order),
     )
+
+
+def _with_line_producers(
+    goldsphere: GoldsphereRepository,
+    found: list[tuple[UUID, ProductRow, dict[str, str] | None]],
+    rows: list[OrderRow],
+    outcomes: list[MappingOutcome],
+    producer_ids: dict[str, UUID | None],
+    stats: StepStats,
+) -> tuple[list[tuple[UUID, ProductRow]], list[OrderRow], list[MappingOutcome]]:
+    """Products built from order lines, pointed at their producers (created first, as for
+    products, when the knowledge file names one goldsphere lacks). An order whose built
+    product's producer exists but is inactive fails instead of being written."""
+    wanted = {
+        new["name"]: NewProducerRow(
+            id=planned_producer_id(new["name"]),
+            name=new["name"],
+            country_code=new["country_code"],
+            country_name=new["country_name"],
+        )
+        for _, _, new in found
+        if new and new["name"] not in producer_ids
+    }
+    if wanted:
+        created = goldsphere.ensure_producers(list(wanted.values()))
+        producer_ids.update(created)
+        stats.producers_created += [name for name, pid in created.items() if pid == wanted[name].id]
+    derived: list[tuple[UUID, ProductRow]] = []
+    refused: set[UUID] = set()
+    for internal, row, new in found:
+        if not new:
+            derived.append((internal, row))
+        elif (producer_id := producer_ids.get(new["name"])) is not None:
+            derived.append((internal, replace(row, producer_id=producer_id)))
+        else:
+            refused.add(internal)
+    if not refused:
+        return derived, rows, outcomes
+    failing = {row.external_id for row in rows if any(i.product_id in refused for i in row.items)}
+    error = {
+        "field": "items[*].product_id",
+        "code": "unknown_producer",
+        "message": "items: a product built from a line whose product is gone names a "
+        "producer that exists in goldsphere but is inactive; activate it, or add a "
+        "product rule for target 'producer'.",
+    }
+    kept_outcomes = [
+        MappingOutcome(o.external_id, "failed", None, [error]) if o.external_id in failing else o
+        for o in outcomes
+    ]
+    stats.mapped -= len(failing)
+    for external_id in sorted(failing):
+        _note_failure(stats, "order", external_id, [error])
+    return derived, [r for r in rows if r.external_id not in failing], kept_outcomes
 
 
 def _order_row(o: MappedOrder) -> OrderRow:
@@ -422,3 +549,18 @@ def _order_row(o: MappedOrder) -> OrderRow:
             for i in o.items
         ],
     )
+
+
+# What mapping one product record gives, exactly as the pipeline maps it (the rules
+# doctor previews with this); writes nothing.
+product_outcome = _map_one_product
+
+
+def order_outcome(
+    record: PendingRecord,
+    mapping: CompiledMapping,
+    lookups: OrderLookups,
+    gone: GoneProducts | None,
+) -> MappingOutcome:
+    """What mapping one order record gives, exactly as the pipeline maps it; writes nothing."""
+    return _map_one_order(record, mapping, lookups, gone, [])[0]

@@ -16,6 +16,7 @@ import dagster as dg
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.extract import extract_orders, extract_products
+from goldsphere_pipelines.connectors.gone_products import confirm_gone_products
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.store_client import verify_store_for_sync
 from goldsphere_pipelines.connectors.sync_session import SyncSession
@@ -33,6 +34,9 @@ from goldsphere_pipelines.storage.external_records import ExternalRecordReposito
 from goldsphere_pipelines.storage.sync_state import StoreFactsRepository
 
 OWNERS = ["team:goldsphere-data"]
+REMAP_TAG = "goldsphere/remap"
+"""Set ("true") on runs of the `remap_connector` job: the mapping assets map every stored
+record again (after a rule change), not only the pending ones; nothing is fetched."""
 PROGRESS_EVERY_SECONDS = 10.0
 # A lost lock stops the writes of a step within this long (and always at the step's end).
 LOCK_CHECK_EVERY_SECONDS = 1.0
@@ -90,6 +94,14 @@ def _disabled(session: SyncSession, step: str, entity: str) -> dg.MaterializeRes
     reason = f"sync_{entity} is off for this connector"
     session.skip(step, reason)
     return _skipped(session.connector.name, reason)
+
+
+def _requeue_for_remap(
+    context: dg.AssetExecutionContext, engine: Engine, session: SyncSession, kind: RecordKind
+) -> None:
+    if context.run.tags.get(REMAP_TAG) == "true":
+        requeued = ExternalRecordRepository(engine, kind).requeue_all(session.connector.id)
+        context.log.info(f"Re-mapping: {requeued} stored {kind} records sent back to mapping")
 
 
 def _result(
@@ -165,6 +177,7 @@ def products(
     connector = session.connector
     if (skipped := _disabled(session, "products_map", "products")) is not None:
         return skipped
+    _requeue_for_remap(context, engine, session, "product")
 
     def work() -> StepStats:
         currency = StoreFactsRepository(engine).get(connector.id).currency
@@ -220,6 +233,8 @@ def external_order(
                 now=utc_now(),
                 progress=_progress(context, "orders", session),
             )
+            # Products the orders name and we never saw: the shop says which are gone.
+            stats.gone_products = confirm_gone_products(engine, connector.id, client)
             stats.requests = client.stats.requests
             stats.retries = client.stats.retries
             return stats
@@ -230,7 +245,9 @@ def external_order(
 
 @dg.asset(
     key=["goldsphere", "orders"],
-    deps=[external_order],
+    # Items point at products; the direct edge also orders the two mapping assets when
+    # they run without the extract assets between them (the remap_connector job).
+    deps=[external_order, products],
     partitions_def=connector_partitions,
     group_name="goldsphere_orders",
     kinds={"postgres"},
@@ -246,12 +263,15 @@ def orders(
     connector = session.connector
     if (skipped := _disabled(session, "orders_map", "orders")) is not None:
         return skipped
+    _requeue_for_remap(context, engine, session, "order")
     stats = session.step(
         "orders_map",
         lambda: map_pending_orders(
             engine,
             connector.id,
             sync.settings,
+            store_currency=StoreFactsRepository(engine).get(connector.id).currency,
+            create_missing_producers=connector.create_missing_producers,
             progress=_progress(context, "order mapping", session),
         ),
     )
@@ -259,4 +279,5 @@ def orders(
 
 
 SYNC_ASSETS = [external_product, products, external_order, orders]
+MAPPING_ASSETS = [products, orders]
 SOURCE_SPECS = [woocommerce_products, woocommerce_orders]

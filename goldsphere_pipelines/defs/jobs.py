@@ -4,7 +4,7 @@ import dagster as dg
 
 from goldsphere_pipelines.connectors.configuration import get_connector
 from goldsphere_pipelines.connectors.store_client import ClientSettings, check_connection
-from goldsphere_pipelines.defs.assets import SYNC_ASSETS
+from goldsphere_pipelines.defs.assets import MAPPING_ASSETS, REMAP_TAG, SYNC_ASSETS
 from goldsphere_pipelines.defs.partitions import connector_partitions
 from goldsphere_pipelines.defs.resources import GoldsphereDatabase, WooCommerceResource
 from goldsphere_pipelines.storage.credentials import load_cipher
@@ -14,6 +14,16 @@ sync_connector_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(*SYNC_ASSETS),
     partitions_def=connector_partitions,
     description="Run Sync Now: products, then orders, for one connector partition.",
+)
+
+remap_connector_job = dg.define_asset_job(
+    name="remap_connector",
+    selection=dg.AssetSelection.assets(*MAPPING_ASSETS),
+    partitions_def=connector_partitions,
+    tags={REMAP_TAG: "true"},
+    description="Re-map the stored payloads of one connector (after a rule change, e.g. "
+    "`goldsphere rules doctor --apply`): every product, then every order, mapped again "
+    "with the current rules. Nothing is fetched from the shop.",
 )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import dagster as dg
 
 from goldsphere_pipelines import settings
-from goldsphere_pipelines.definitions import RESOURCES
+from goldsphere_pipelines.definitions import RESOURCES, defs
 from goldsphere_pipelines.defs.assets import SYNC_ASSETS, external_order, external_product
 from goldsphere_pipelines.defs.assets import orders as orders_asset
 from goldsphere_pipelines.defs.assets import products as products_asset
@@ -79,6 +79,27 @@ def materialize_connector(
         selection=selection,
         instance=instance,
         resources=dict(resources or RESOURCES),
+        partition_key=connector_name,
+        raise_on_error=False,
+        tags={TRIGGER_TAG: trigger},
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
+
+
+def remap_connector(
+    connector_name: str,
+    *,
+    instance: dg.DagsterInstance,
+    trigger: str = "cli",
+    log_level: str = "INFO",
+) -> dg.ExecuteInProcessResult:
+    """Run the `remap_connector` job for one connector partition in this process: every
+    stored record mapped again with the current rules, nothing fetched. Never raises for a
+    failed step (inspect `result.success`)."""
+    if connector_name not in instance.get_dynamic_partitions(CONNECTOR_PARTITIONS_NAME):
+        instance.add_dynamic_partitions(CONNECTOR_PARTITIONS_NAME, [connector_name])
+    return defs.resolve_job_def("remap_connector").execute_in_process(
+        instance=instance,
         partition_key=connector_name,
         raise_on_error=False,
         tags={TRIGGER_TAG: trigger},

@@ -6,6 +6,7 @@ of a record. The rule language and the default templates are documented in the R
 """
 
 from goldsphere_pipelines.mapping.errors import MappingError
+from goldsphere_pipelines.mapping.line_products import GoneProducts
 from goldsphere_pipelines.mapping.lookups import OrderLookups, ProductLookups
 from goldsphere_pipelines.mapping.normalize import normalize_email, normalize_name
 from goldsphere_pipelines.mapping.orders import (
@@ -30,6 +31,7 @@ from goldsphere_pipelines.mapping.targets import EntityType
 __all__ = [
     "CompiledMapping",
     "EntityType",
+    "GoneProducts",
     "InvalidRuleError",
     "MappedOrder",
     "MappedOrderItem",

@@ -40,6 +40,8 @@ UNKNOWN_PRODUCER = "unknown_producer"
 UNMAPPED_VALUE = "unmapped_value"
 USER_NOT_FOUND = "user_not_found"
 PRODUCT_NOT_FOUND = "product_not_found"
+# An order line's product is gone from the shop, and the line does not say enough to build it.
+GONE_PRODUCT_INCOMPLETE = "gone_product_incomplete"
 TOTALS_MISMATCH = "totals_mismatch"
 # A bug in the mapper itself; never expected, and the property tests assert it never occurs.
 INTERNAL_ERROR = "internal_error"

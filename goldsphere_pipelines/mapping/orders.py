@@ -14,9 +14,11 @@ from goldsphere_pipelines.mapping import errors as codes
 from goldsphere_pipelines.mapping.compiled import FALLBACK, FastPath
 from goldsphere_pipelines.mapping.engine import CompiledRule, RuleFailure
 from goldsphere_pipelines.mapping.errors import DEPENDENCY_CODES, MappingError, mask_email
+from goldsphere_pipelines.mapping.line_products import GoneProducts, product_from_line
 from goldsphere_pipelines.mapping.lookups import OrderLookups
 from goldsphere_pipelines.mapping.normalize import normalize_email
 from goldsphere_pipelines.mapping.paths import MAX_CANDIDATES
+from goldsphere_pipelines.mapping.products import MappedProduct
 from goldsphere_pipelines.mapping.record_checks import internal_error, record_id, wrong_type
 from goldsphere_pipelines.mapping.rules import CompiledMapping
 from goldsphere_pipelines.mapping.targets import ORDER_STATUSES, PAYMENT_STATUSES, TRANSACTION_TYPES
@@ -119,6 +121,9 @@ class OrderMappingResult:
 
     order: MappedOrder | None
     errors: list[MappingError] = field(default_factory=list)
+    derived_products: list[MappedProduct] = field(default_factory=list)
+    """Products built from lines whose product the shop no longer has (see `GoneProducts`):
+    the order's items point at them by `GoneProducts.ids`; the caller writes them first."""
 
     @property
     def awaiting_dependency(self) -> bool:
@@ -126,16 +131,30 @@ class OrderMappingResult:
 
 
 def map_order(
-    payload: Any, *, mapping: CompiledMapping, lookups: OrderLookups
+    payload: Any,
+    *,
+    mapping: CompiledMapping,
+    lookups: OrderLookups,
+    gone_products: GoneProducts | None = None,
 ) -> OrderMappingResult:
-    """Map one WooCommerce order. Never raises."""
+    """Map one WooCommerce order. Never raises.
+
+    A line naming a product in `gone_products.ids` maps to a product built from the line
+    (`derived_products`); when that product cannot be built, the order fails with
+    `gone_product_incomplete` naming the line and the fields it lacks.
+    """
     try:
-        return _map_order(payload, mapping, lookups)
+        return _map_order(payload, mapping, lookups, gone_products)
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; tests assert no internal_error
         return OrderMappingResult(order=None, errors=[internal_error(exc)])
 
 
-def _map_order(payload: Any, mapping: CompiledMapping, lookups: OrderLookups) -> OrderMappingResult:
+def _map_order(
+    payload: Any,
+    mapping: CompiledMapping,
+    lookups: OrderLookups,
+    gone_products: GoneProducts | None,
+) -> OrderMappingResult:
     if not isinstance(payload, dict):
         error = wrong_type("payload", payload, "an order object")
         return OrderMappingResult(order=None, errors=[error])
@@ -155,7 +174,7 @@ def _map_order(payload: Any, mapping: CompiledMapping, lookups: OrderLookups) ->
                     continue
             values[target] = value
     user_id = _user(values.get("user"), external_id, lookups, errors)
-    lines = _lines(payload, mapping, lookups, errors)
+    lines = _lines(payload, mapping, lookups, gone_products, errors)
     subtotal = _reconcile(values, lines, errors)
     if errors or user_id is None or lines is None or subtotal is None:
         return OrderMappingResult(order=None, errors=errors)
@@ -181,8 +200,14 @@ def _map_order(payload: Any, mapping: CompiledMapping, lookups: OrderLookups) ->
                 "discounts": values.get("discounts") or zero,
                 "total": values["total"],
             }
-        )
+        ),
+        derived_products=_derived(lines),
     )
+
+
+def _derived(lines: list[_Line]) -> list[MappedProduct]:
+    by_id = {line.derived.external_id: line.derived for line in lines if line.derived is not None}
+    return list(by_id.values())
 
 
 def _order(fields: dict[str, Any]) -> MappedOrder:
@@ -239,12 +264,14 @@ class _Line(NamedTuple):
 
     total: Decimal | None
     item: MappedOrderItem | None
+    derived: MappedProduct | None = None
 
 
 def _lines(
     payload: dict[str, Any],
     mapping: CompiledMapping,
     lookups: OrderLookups,
+    gone_products: GoneProducts | None,
     errors: list[MappingError],
 ) -> list[_Line] | None:
     items_rule = mapping.rules.get("items")
@@ -271,7 +298,10 @@ def _lines(
         for target in _ITEM_TARGETS
         if (rule := mapping.rules.get(target)) is not None
     ]
-    return [_line(index, raw, rules, lookups, errors) for index, raw in enumerate(raw_items or ())]
+    return [
+        _line(index, raw, rules, lookups, gone_products, errors)
+        for index, raw in enumerate(raw_items or ())
+    ]
 
 
 def _line(
@@ -279,6 +309,7 @@ def _line(
     raw: Any,
     rules: list[tuple[str, CompiledRule, FastPath]],
     lookups: OrderLookups,
+    gone_products: GoneProducts | None,
     errors: list[MappingError],
 ) -> _Line:
     if not isinstance(raw, dict):
@@ -297,7 +328,7 @@ def _line(
                 continue
         values[name] = value
     total: Decimal | None = values.get("total_price")
-    product_id = _product(index, values, lookups, errors)
+    product_id, derived = _product(index, raw, values, lookups, gone_products, errors)
     if failed or product_id is None or total is None:
         return _Line(total=total, item=None)
     quantity: Decimal = values["quantity"]
@@ -335,14 +366,20 @@ def _line(
         and (variation_id is None or type(variation_id) is str)
         and (sku is None or type(sku) is str)
     ):
-        return _Line(total=total, item=construct_checked(MappedOrderItem, fields))
-    return _Line(total=total, item=MappedOrderItem(**fields))
+        return _Line(total, construct_checked(MappedOrderItem, fields), derived)
+    return _Line(total, MappedOrderItem(**fields), derived)
 
 
 def _product(
-    index: int, values: dict[str, Any], lookups: OrderLookups, errors: list[MappingError]
-) -> UUID | None:
-    """By variation id first, then product id, then SKU."""
+    index: int,
+    raw: dict[str, Any],
+    values: dict[str, Any],
+    lookups: OrderLookups,
+    gone_products: GoneProducts | None,
+    errors: list[MappingError],
+) -> tuple[UUID | None, MappedProduct | None]:
+    """By variation id first, then product id, then SKU; else, when the shop no longer has
+    the line's product, the product built from the line (returned as well)."""
     variation_id = values.get("variation_id")
     product_id = values.get("product_id")
     sku = values.get("sku")
@@ -353,11 +390,14 @@ def _product(
         or (lookups.products_by_sku.get(sku) if sku else None)
     )
     if found is not None:
-        return found
+        return found, None
     label = f"items[{index}]"
     line = values.get("external_line_id")
     name = values.get("product_name")
     described = f"line item {line or '(no id)'}" + (f" {name!r}" if name else "")
+    target = variation_id or product_id
+    if gone_products is not None and target and target in gone_products.ids:
+        return _gone_product(label, described, raw, target, gone_products, errors)
     if not (variation_id or product_id or sku):
         errors.append(
             MappingError(
@@ -367,7 +407,7 @@ def _product(
                 "was probably deleted from the shop), so it cannot point at a goldsphere product.",
             )
         )
-        return None
+        return None, None
     errors.append(
         MappingError(
             field=f"{label}.product_id",
@@ -379,7 +419,34 @@ def _product(
             value=variation_id or product_id or sku,
         )
     )
-    return None
+    return None, None
+
+
+def _gone_product(
+    label: str,
+    described: str,
+    raw: dict[str, Any],
+    external_id: str,
+    gone_products: GoneProducts,
+    errors: list[MappingError],
+) -> tuple[UUID | None, MappedProduct | None]:
+    result = product_from_line(raw, external_id, gone_products)
+    if result.product is not None:
+        return gone_products.ids[external_id], result.product
+    missing = sorted({error.field for error in result.errors})
+    reasons = " ".join(error.message for error in result.errors[:3])
+    errors.append(
+        MappingError(
+            field=f"{label}.product_id",
+            code=codes.GONE_PRODUCT_INCOMPLETE,
+            message=f"{label}: {described} sold product {external_id}, which the shop no "
+            f"longer has; a product built from the line lacks {', '.join(missing)}. "
+            f"{reasons} Add a product rule or default for {', '.join(missing)} "
+            "(`goldsphere rules doctor` proposes one); the order maps on the next sync.",
+            value=", ".join(missing),
+        )
+    )
+    return None, None
 
 
 def _unit_price(total: Decimal, quantity: Decimal) -> Decimal:

@@ -192,6 +192,19 @@ class ExternalRecordRepository:
             )
             return int(result.rowcount or 0)
 
+    def requeue_all(self, connector_id: UUID) -> int:
+        """Send every stored row of the connector back to mapping (a re-mapping after a rule
+        change, without fetching); returns how many rows it requeued."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                sa.text(
+                    f"UPDATE {self._table} SET status = 'pending', updated_at = now() "
+                    "WHERE connector_id = :cid AND status <> 'pending'"
+                ),
+                {"cid": connector_id},
+            )
+            return int(result.rowcount or 0)
+
     def count_awaiting_dependency(self, connector_id: UUID) -> int:
         """Orders that failed only for a missing product or user: each sync maps them again."""
         if self._kind != "order":

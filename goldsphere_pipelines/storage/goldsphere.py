@@ -206,37 +206,10 @@ class GoldsphereRepository:
         if not products:
             return {}
         ids = _resolve_ids(conn, source, "product", [p.external_id for p in products])
-        rows = [
-            {
-                "id": ids[p.external_id][0],
-                "name": p.name,
-                "producttypeid": p.product_type_id,
-                "metalid": p.metal_id,
-                "producerid": p.producer_id,
-                "weight": p.weight,
-                "weightunit": p.weight_unit,
-                "purity": p.purity,
-                "price": p.price,
-                "currency": p.currency,
-                "year": p.year,
-                "description": p.description,
-                "imageurl": p.image_url,
-                "instock": p.in_stock,
-                "stockquantity": p.stock_quantity,
-            }
-            for p in products
-        ]
+        rows = [_product_values(ids[p.external_id][0], p) for p in products]
         conn.execute(
             sa.text(
-                "INSERT INTO product (id, name, producttypeid, metalid, producerid, weight, "
-                "weightunit, purity, price, currency, year, description, imageurl, instock, "
-                "stockquantity) "
-                "SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id uuid, "
-                "name text, producttypeid uuid, metalid uuid, producerid uuid, weight numeric, "
-                "weightunit unitofmeasure, purity numeric, price numeric, currency text, "
-                "year integer, description text, imageurl text, instock boolean, "
-                "stockquantity integer) "
-                "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
+                _INSERT_PRODUCTS + "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
                 "producttypeid = EXCLUDED.producttypeid, metalid = EXCLUDED.metalid, "
                 "producerid = EXCLUDED.producerid, weight = EXCLUDED.weight, "
                 "weightunit = EXCLUDED.weightunit, purity = EXCLUDED.purity, "
@@ -249,6 +222,37 @@ class GoldsphereRepository:
         )
         _insert_new_references(conn, source, "product", ids)
         return {external_id: internal for external_id, (internal, _) in ids.items()}
+
+    def insert_order_line_products(
+        self, conn: Connection, source: str, products: Sequence[tuple[UUID, ProductRow]]
+    ) -> None:
+        """Products built from order lines whose product the shop no longer has, with the
+        ids the mapping gave them, and their references flagged `derived_from = 'order_line'`.
+
+        Several batches may carry the same product: the first to commit writes it, the
+        others change nothing. Rows go in id order, so two writers never wait on each other
+        in opposite orders.
+        """
+        if not products:
+            return
+        unique = sorted({internal: row for internal, row in products}.items())
+        conn.execute(
+            sa.text(_INSERT_PRODUCTS + "ON CONFLICT (id) DO NOTHING"),
+            {"batch": _document([_product_values(internal, row) for internal, row in unique])},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO external_reference (source, entity_type, external_id, internal_id, "
+                "derived_from) SELECT :source, 'product', e, i, 'order_line' "
+                "FROM unnest(CAST(:eids AS text[]), CAST(:iids AS uuid[])) AS u(e, i) "
+                "ON CONFLICT (source, entity_type, external_id) DO NOTHING"
+            ),
+            {
+                "source": source,
+                "eids": [row.external_id for _, row in unique],
+                "iids": [internal for internal, _ in unique],
+            },
+        )
 
     def upsert_orders(
         self, conn: Connection, source: str, orders: Sequence[OrderRow]
@@ -321,6 +325,38 @@ class GoldsphereRepository:
             )
         _insert_new_references(conn, source, "order", ids)
         return {external_id: internal for external_id, (internal, _) in ids.items()}
+
+
+_INSERT_PRODUCTS = (
+    "INSERT INTO product (id, name, producttypeid, metalid, producerid, weight, "
+    "weightunit, purity, price, currency, year, description, imageurl, instock, "
+    "stockquantity) "
+    "SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS x(id uuid, "
+    "name text, producttypeid uuid, metalid uuid, producerid uuid, weight numeric, "
+    "weightunit unitofmeasure, purity numeric, price numeric, currency text, "
+    "year integer, description text, imageurl text, instock boolean, "
+    "stockquantity integer) "
+)
+
+
+def _product_values(internal_id: UUID, p: ProductRow) -> dict[str, object]:
+    return {
+        "id": internal_id,
+        "name": p.name,
+        "producttypeid": p.product_type_id,
+        "metalid": p.metal_id,
+        "producerid": p.producer_id,
+        "weight": p.weight,
+        "weightunit": p.weight_unit,
+        "purity": p.purity,
+        "price": p.price,
+        "currency": p.currency,
+        "year": p.year,
+        "description": p.description,
+        "imageurl": p.image_url,
+        "instock": p.in_stock,
+        "stockquantity": p.stock_quantity,
+    }
 
 
 def _document(rows: Sequence[Mapping[str, object]]) -> str:

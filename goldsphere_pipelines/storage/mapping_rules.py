@@ -127,6 +127,26 @@ class MappingRuleRepository:
                 stored.append(record)
             return stored
 
+    def replace_rule(self, connector_id: UUID, rule: RuleSpec) -> StoredMappingRule:
+        """Store `rule` in place of the connector's rule for its target, if any, in one
+        transaction: the target always has exactly one rule or the template's."""
+        if rule.entity_type is None:
+            raise ValueError("a stored rule must name its entity type")
+        with self._engine.begin() as conn:
+            _lock_connector(conn, connector_id)
+            conn.execute(
+                sa.text(
+                    "DELETE FROM external_mapping_rule WHERE connector_id = :connector_id "
+                    "AND entity_type = :entity_type AND target_field = :target_field"
+                ),
+                {
+                    "connector_id": connector_id,
+                    "entity_type": rule.entity_type,
+                    "target_field": rule.target_field,
+                },
+            )
+            return _insert(conn, connector_id, rule)
+
     def remove_rule(self, connector_id: UUID, rule_id: UUID) -> bool:
         """Delete the connector's rule; False when it has no rule with that id."""
         with self._engine.begin() as conn:

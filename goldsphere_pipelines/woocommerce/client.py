@@ -342,6 +342,12 @@ class WooCommerceClient:
         value: dict[str, Any] = self._get(f"/products/{_id(product_id)}", expect="object").value
         return value
 
+    def get_variation(self, product_id: int, variation_id: int) -> dict[str, Any]:
+        """The variation `variation_id` of `product_id`; `NotFoundError` when there is none."""
+        path = f"/products/{_id(product_id)}/variations/{_id(variation_id)}"
+        value: dict[str, Any] = self._get(path, expect="object").value
+        return value
+
     def get_order(self, order_id: int) -> dict[str, Any]:
         """The order `order_id`; `NotFoundError` when the store has none."""
         value: dict[str, Any] = self._get(f"/orders/{_id(order_id)}", expect="object").value

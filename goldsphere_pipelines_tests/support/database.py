@@ -28,6 +28,7 @@ LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # country) stays as the migration loaded it.
 DATA_TABLES = (
     "external_reference",
+    "external_gone_product",
     "external_product",
     "external_order",
     "external_mapping_rule",

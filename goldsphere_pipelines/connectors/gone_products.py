@@ -1,0 +1,68 @@
+"""Which products that orders name the shop no longer has: asked once, then remembered.
+
+Products sync before orders, so an order line whose product or variation we never stored
+names one that the shop deleted (before our first sync) or one created since the products
+were read. Only the shop can tell the two apart: each such id is asked for once
+(`GET /products/{id}`, or its variation), and a 404 is recorded in `external_gone_product`.
+Order mapping then builds those lines' products from the lines themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+from uuid import UUID
+
+from sqlalchemy.engine import Engine
+
+from goldsphere_pipelines.storage.goldsphere import reference_source
+from goldsphere_pipelines.storage.gone_products import GoneProductRepository, LineTarget
+from goldsphere_pipelines.woocommerce.errors import NotFoundError, WooCommerceError
+
+logger = logging.getLogger(__name__)
+
+# One request per id: a shop has few deleted products that orders still name. A sync asks
+# about at most this many and the next sync goes on where it stopped.
+MAX_CHECKS_PER_SYNC = 200
+
+
+class SingleRecordReader(Protocol):
+    """The part of `WooCommerceClient` this check uses."""
+
+    def get_product(self, product_id: int) -> dict[str, Any]: ...
+
+    def get_variation(self, product_id: int, variation_id: int) -> dict[str, Any]: ...
+
+
+def confirm_gone_products(
+    engine: Engine,
+    connector_id: UUID,
+    reader: SingleRecordReader,
+    *,
+    limit: int = MAX_CHECKS_PER_SYNC,
+) -> int:
+    """Ask the shop about every product or variation that orders still to map name and
+    that we never stored; record the ones it no longer has. Returns how many it recorded."""
+    repository = GoneProductRepository(engine)
+    targets = repository.unknown_line_targets(
+        connector_id, reference_source(connector_id), limit=limit
+    )
+    gone = [target.external_id for target in targets if _is_gone(reader, target)]
+    repository.record_gone(connector_id, gone)
+    if gone:
+        logger.info("%d products named by orders are gone from the shop", len(gone))
+    return len(gone)
+
+
+def _is_gone(reader: SingleRecordReader, target: LineTarget) -> bool:
+    # Any other failure (a timeout, a 500) leaves the id unasked: the next sync asks again.
+    try:
+        if target.variation_id is None:
+            reader.get_product(int(target.product_id))
+        else:
+            reader.get_variation(int(target.product_id), int(target.variation_id))
+    except NotFoundError:
+        return True
+    except WooCommerceError as exc:
+        logger.warning("Could not ask the shop about product %s: %s", target.external_id, exc)
+    return False

@@ -1,0 +1,98 @@
+"""external_gone_product: products and variations that orders name and the shop no longer has.
+
+An order line keeps the id of the product it sold after the product is deleted. Such ids
+are asked of the shop once (`GET /products/{id}`); the ones it answers 404 for are kept
+here, so that every later mapping (a re-sync, or a re-mapping without fetching) knows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+# The line's own target: its variation when it has one, else its product.
+_UNKNOWN_LINE_TARGETS_SQL = """
+SELECT DISTINCT line.product_id, line.variation_id FROM (
+  SELECT CASE WHEN li->>'product_id' ~ '^[1-9][0-9]{0,17}$' THEN li->>'product_id' END
+           AS product_id,
+         CASE WHEN li->>'variation_id' ~ '^[1-9][0-9]{0,17}$' THEN li->>'variation_id' END
+           AS variation_id
+  FROM external_order o
+  CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(o.raw_payload_json->'line_items') = 'array'
+         THEN o.raw_payload_json->'line_items' ELSE '[]'::jsonb END) AS li
+  WHERE o.connector_id = :cid AND (o.status = 'pending' OR o.awaiting_dependency)
+    AND jsonb_typeof(li) = 'object'
+) AS line
+WHERE line.product_id IS NOT NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM external_product p WHERE p.connector_id = :cid
+    AND p.external_id = COALESCE(line.variation_id, line.product_id))
+  AND NOT EXISTS (
+    SELECT 1 FROM external_reference r WHERE r.source = :source AND r.entity_type = 'product'
+    AND r.external_id = COALESCE(line.variation_id, line.product_id))
+  AND NOT EXISTS (
+    SELECT 1 FROM external_gone_product g WHERE g.connector_id = :cid
+    AND g.external_id = COALESCE(line.variation_id, line.product_id))
+ORDER BY 1, 2
+LIMIT :n
+"""
+
+
+@dataclass(frozen=True)
+class LineTarget:
+    """What an order line names: a product, and the variation of it when it has one."""
+
+    product_id: str
+    variation_id: str | None
+
+    @property
+    def external_id(self) -> str:
+        """The id its goldsphere product is known by (the variation's, when it has one)."""
+        return self.variation_id or self.product_id
+
+
+class GoneProductRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def unknown_line_targets(
+        self, connector_id: UUID, source: str, *, limit: int
+    ) -> list[LineTarget]:
+        """Products or variations that orders still to map name and that we never stored,
+        never mapped and never asked the shop about; at most `limit`, lowest id first."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(_UNKNOWN_LINE_TARGETS_SQL),
+                {"cid": connector_id, "source": source, "n": limit},
+            ).all()
+        return [LineTarget(product_id, variation_id) for product_id, variation_id in rows]
+
+    def record_gone(self, connector_id: UUID, external_ids: Sequence[str]) -> None:
+        if not external_ids:
+            return
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO external_gone_product (connector_id, external_id) "
+                    "SELECT :cid, e FROM unnest(CAST(:ids AS text[])) AS u(e) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"cid": connector_id, "ids": list(external_ids)},
+            )
+
+    def gone_ids(self, connector_id: UUID) -> set[str]:
+        with self._engine.connect() as conn:
+            return {
+                row[0]
+                for row in conn.execute(
+                    sa.text(
+                        "SELECT external_id FROM external_gone_product WHERE connector_id = :cid"
+                    ),
+                    {"cid": connector_id},
+                )
+            }
