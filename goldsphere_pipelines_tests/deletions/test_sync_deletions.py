@@ -16,13 +16,14 @@ def _in_stock_product(
     engine: sa.Engine, connector: Any, *, variation: bool = False
 ) -> tuple[int, Any]:
     """(WooCommerce id, goldsphere id) of a mapped product in stock."""
+    negation = "NOT " if variation else ""
     with engine.connect() as conn:
         row = conn.execute(
             sa.text(
                 "SELECT e.external_id, r.internal_id FROM external_product e "
                 "JOIN external_reference r ON r.source = :s AND r.entity_type = 'product' "
                 "AND r.external_id = e.external_id JOIN product p ON p.id = r.internal_id "
-                f"WHERE e.connector_id = :c AND e.parent_external_id IS {'NOT ' if variation else ''}"
+                f"WHERE e.connector_id = :c AND e.parent_external_id IS {negation}"
                 "NULL AND e.status = 'mapped' AND p.instock AND p.stockquantity > 0 "
                 "ORDER BY length(e.external_id), e.external_id LIMIT 1"
             ),

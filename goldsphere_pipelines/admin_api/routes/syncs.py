@@ -52,7 +52,7 @@ def launch_sync(
     keys = sync_asset_keys(sync_products=request.sync_products, sync_orders=request.sync_orders)
     # Check and launch under one lock, so two clicks in a row start one run, not two.
     with context.launch_lock:
-        _refuse_when_busy(context, found)
+        refuse_when_busy(context, found)
         context.launcher.ensure_partition(found.name)
         launched = context.launcher.launch_sync(found.name, keys)
     return SyncLaunched(
@@ -62,7 +62,7 @@ def launch_sync(
     )
 
 
-def _refuse_when_busy(context: ApiContext, connector: Connector) -> None:
+def refuse_when_busy(context: ApiContext, connector: Connector) -> None:
     if is_sync_locked(context.engine, connector.id):
         raise SyncAlreadyRunningError(
             f"A sync of connector '{connector.name}' is running right now; wait for it to "
