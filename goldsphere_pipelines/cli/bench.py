@@ -19,6 +19,13 @@ import click
     is_flag=True,
     help="Leave the benchmark's database in place (its name is in the output) to inspect it.",
 )
+@click.option(
+    "--phase",
+    "phases",
+    multiple=True,
+    type=click.Choice(["full_sync", "resync_no_change", "delta_1pct_changed", "reconcile"]),
+    help="Run only these phases (repeat the option); full_sync always runs. Default: all.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 def bench(
     products: int,
@@ -28,10 +35,12 @@ def bench(
     concurrency: int,
     seed: int,
     keep_database: bool,
+    phases: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Full sync, re-sync and 1 % delta of a sandbox store; prints one JSON object."""
-    from goldsphere_pipelines.bench import BenchOptions, run_benchmark
+    """Full sync, re-sync, 1 % delta and reconciliation of a sandbox store; prints one JSON
+    object."""
+    from goldsphere_pipelines.bench import PHASES, BenchOptions, run_benchmark
 
     options = BenchOptions(
         products=products,
@@ -41,6 +50,7 @@ def bench(
         concurrency=concurrency,
         seed=seed,
         keep_database=keep_database,
+        phases=phases or PHASES,
     )
     result = run_benchmark(options, echo=None if as_json else lambda m: click.echo(m, err=True))
     click.echo(json.dumps(result, indent=None if as_json else 2))
