@@ -14,10 +14,9 @@ from goldsphere_pipelines.admin_api.context import Context, current_admin
 from goldsphere_pipelines.admin_api.dagster_launcher import DELETIONS_ASSET_KEY
 from goldsphere_pipelines.admin_api.models import SyncLaunched, _ApiInput, _ApiModel
 from goldsphere_pipelines.admin_api.routes.common import ConnectorRef, errors
-from goldsphere_pipelines.admin_api.routes.syncs import refuse_when_busy
+from goldsphere_pipelines.admin_api.routes.syncs import launch_for_connector
 from goldsphere_pipelines.connectors import deletions as deletion_service
 from goldsphere_pipelines.connectors.configuration import get_connector
-from goldsphere_pipelines.errors import GoldsphereError
 
 router = APIRouter(
     prefix="/admin/connectors", tags=["deletions"], dependencies=[Depends(current_admin)]
@@ -64,24 +63,12 @@ def launch_reconcile(
     counts (gone, trashed) or the reason it stopped appear in `GET .../runs` under
     `stats.reconcile`."""
     request = body or ReconcileRequest()
-    found = get_connector(context.engine, connector)
-    if found.is_disabled:
-        raise GoldsphereError(
-            f"Connector '{found.name}' is disabled, so it cannot be reconciled; enable it first.",
-            code="connector_disabled",
-        )
-    with context.launch_lock:
-        refuse_when_busy(context, found)
-        context.launcher.ensure_partition(found.name)
-        launched = context.launcher.launch_sync(
-            found.name,
-            [DELETIONS_ASSET_KEY],
-            sync_config={"force_reconcile": True} if request.force else None,
-        )
-    return SyncLaunched(
-        run_id=launched.run_id,
-        status=launched.status,
-        run_url=context.launcher.run_url(launched.run_id),
+    return launch_for_connector(
+        context,
+        connector,
+        [DELETIONS_ASSET_KEY],
+        doing="reconciled",
+        sync_config={"force_reconcile": True} if request.force else None,
     )
 
 
