@@ -237,7 +237,17 @@ def test_a_partial_listing_marks_nothing(pipeline_db, shop_factory):
     )
     assert _marked(pipeline_db, connector) == 0
 
-    shop.store.set_faults(listing_vanish_per_page=0, listing_short_page=3)
+    shop.store.set_faults(listing_vanish_per_page=0, listing_appear_per_page=1)
+    assert sync(
+        connector.name, reconcile_only=True, sync_settings={"force_reconcile": True}
+    ).success
+    assert (
+        "changed while they were listed"
+        in _last_stats(pipeline_db, connector.name)["reconcile"]["skipped_reason"]
+    ), "--force never overrides an incomplete listing"
+    assert _marked(pipeline_db, connector) == 0
+
+    shop.store.set_faults(listing_appear_per_page=0, listing_short_page=3)
     assert sync(connector.name, reconcile_only=True).success
     assert (
         "held 99 records where 100 were due"
