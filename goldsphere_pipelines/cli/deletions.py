@@ -79,7 +79,7 @@ def reconcile_command(name: str, force: bool, as_json: bool) -> None:
 )
 @click.option(
     "--removal-share-limit",
-    type=click.FloatRange(0, 1, min_open=True),
+    type=click.FloatRange(0.0001, 1),
     help="Largest share of a kind's records one reconciliation may mark gone (default 0.2).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print settings and counts as JSON.")

@@ -45,7 +45,8 @@ class DeletionView(_ApiModel):
 
 class DeletionSettingsUpdate(_ApiInput):
     on_order_deleted: Literal["keep", "cancel"] | None = None
-    removal_share_limit: float | None = Field(None, gt=0, le=1)
+    # The column keeps four decimals: a smaller share would be stored as 0.
+    removal_share_limit: float | None = Field(None, ge=0.0001, le=1)
 
 
 @router.post(
@@ -83,7 +84,7 @@ def get_deletions(connector: ConnectorRef, context: Context) -> DeletionView:
 def update_deletions(
     connector: ConnectorRef, context: Context, body: DeletionSettingsUpdate
 ) -> DeletionView:
-    """Change `onOrderDeleted` (keep | cancel) and/or `removalShareLimit` (0 < x ≤ 1)."""
+    """Change `onOrderDeleted` (keep | cancel) and/or `removalShareLimit` (0.0001 ≤ x ≤ 1)."""
     found = get_connector(context.engine, connector)
     deletion_service.set_deletion_settings(
         context.engine,
