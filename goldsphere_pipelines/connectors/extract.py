@@ -5,6 +5,9 @@ of a page or two and released: memory holds a bounded number of pages, whatever 
 store's size.
 The first sync of an entity reads everything; later ones read only what changed since the
 watermark, minus an overlap. The watermark advances only after every page is committed.
+Each pass also reads the shop's trash (`status=trash`, which the default listing leaves
+out) with the same filter, and stores those records marked trashed; a record we hold as
+deleted that the listing has again is restored (`connectors.deletions`).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ def _mapped_simple_product(engine: sa.Engine, connector_id: Any) -> tuple[str, A
                 "SELECT p.external_id, r.internal_id FROM external_product p "
                 "JOIN external_reference r ON r.external_id = p.external_id "
                 "AND r.entity_type = 'product' AND r.source = 'woocommerce:' || :c "
+                "JOIN product g ON g.id = r.internal_id AND g.instock AND g.stockquantity > 0 "
                 "WHERE p.connector_id = CAST(:c AS uuid) AND p.parent_external_id IS NULL "
                 "AND p.status = 'mapped' ORDER BY p.external_id LIMIT 1"
             ),
