@@ -203,7 +203,14 @@ class _Extractor:
     def restore_listed(self) -> None:
         """Records we hold as deleted that the shop lists again are restored (mapped anew)."""
         if self.listed_deleted:
-            restored = mark_restored(self.engine, self.connector_id, self.kind, self.listed_deleted)
+            # A deletion learned (a webhook) after this pass began is newer than its listing.
+            restored = mark_restored(
+                self.engine,
+                self.connector_id,
+                self.kind,
+                self.listed_deleted,
+                deleted_before=self.started_at,
+            )
             self.stats.restored += len(restored)
 
     def finish(self) -> None:
