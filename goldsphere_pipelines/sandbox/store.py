@@ -568,6 +568,10 @@ class SandboxStore:
             rows, keys = self._variation_rows(parent, query)
             records = []
             for vid in cut_page(rows, keys, query.start, query.per_page):
+                if query.fields == ("id",):
+                    # An id scan must not cost a full render per variation.
+                    records.append(orjson.dumps({"id": vid}))
+                    continue
                 index = parent.variation_ids.index(vid)
                 payload = variation_payload(self._catalogue, parent, index, BASE_PLACEHOLDER)
                 if query.fields:
