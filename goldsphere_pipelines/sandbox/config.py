@@ -66,8 +66,8 @@ class FaultKnobs(BaseModel):
     listing_short_page: int | None = Field(
         None,
         ge=1,
-        description="The n-th page of /products or /orders served (from 1) leaves out its "
-        "last record, headers unchanged (a page shorter than per_page, not the last).",
+        description="The n-th page of /products or /orders served with records (from 1) "
+        "leaves out its last record, headers unchanged (a page shorter than it should be).",
     )
     supports_modified_filters: bool = Field(
         True,

@@ -98,6 +98,7 @@ class SandboxStore:
         )
         self._mutation_random = random.Random(f"{config.seed}:mutations")
         self._list_pages_served = 0
+        self._list_pages_with_records = 0
 
     # --- credentials, faults, statistics ----------------------------------------------
 
@@ -137,6 +138,7 @@ class SandboxStore:
             updated = self._faults.update(**knobs)
             # Listing faults count the pages served from the moment they are set.
             self._list_pages_served = 0
+            self._list_pages_with_records = 0
             if updated.supports_modified_filters != before:
                 self._changed()
             return updated
@@ -608,9 +610,13 @@ class SandboxStore:
             self._stats.fault("listing_failed")
             raise RestError(500, "internal_server_error", "There has been a critical error.")
         page = list_page(query)
-        if knobs.listing_short_page == served and page.records:
-            self._stats.fault("short_page")
-            page = Page(page.records[:-1], page.total)
+        if page.records:
+            with self._lock:
+                self._list_pages_with_records += 1
+                with_records = self._list_pages_with_records
+            if knobs.listing_short_page == with_records:
+                self._stats.fault("short_page")
+                page = Page(page.records[:-1], page.total)
         if knobs.listing_vanish_per_page or knobs.listing_appear_per_page:
             self._stats.fault("listing_churn")
             self.churn(

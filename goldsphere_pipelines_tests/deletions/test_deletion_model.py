@@ -27,7 +27,8 @@ def _mapped_simple_product(engine: sa.Engine, connector_id: Any) -> tuple[str, A
     return row.external_id, row.internal_id
 
 
-def _stock(engine: sa.Engine, product_id: Any) -> tuple[bool, int]:
+def stock(engine: sa.Engine, product_id: Any) -> tuple[bool, int]:
+    """(instock, stockquantity) of a goldsphere product."""
     with engine.connect() as conn:
         row = conn.execute(
             sa.text("SELECT instock, stockquantity FROM product WHERE id = :i"), {"i": product_id}
@@ -42,11 +43,11 @@ def test_a_deleted_product_leaves_stock_and_a_restore_brings_the_shop_values_bac
     connector = register(pipeline_db, shop)
     assert sync(connector.name).success
     external_id, product_id = _mapped_simple_product(pipeline_db, connector.id)
-    before = _stock(pipeline_db, product_id)
+    before = stock(pipeline_db, product_id)
 
     marked = deletions.mark_deleted(pipeline_db, connector.id, "product", [external_id], "webhook")
     assert marked == [external_id]
-    assert _stock(pipeline_db, product_id) == (False, 0)
+    assert stock(pipeline_db, product_id) == (False, 0)
     assert deletions.deletion_counts(pipeline_db, connector.id, "product")["webhook"] == 1
     # A second delivery of the same deletion changes nothing.
     assert deletions.mark_deleted(pipeline_db, connector.id, "product", [external_id], "gone") == []
@@ -55,7 +56,7 @@ def test_a_deleted_product_leaves_stock_and_a_restore_brings_the_shop_values_bac
         external_id
     ]
     assert sync(connector.name).success
-    assert _stock(pipeline_db, product_id) == before
+    assert stock(pipeline_db, product_id) == before
     assert scalar(
         pipeline_db,
         "SELECT deleted_at IS NULL FROM external_reference WHERE internal_id = :i",

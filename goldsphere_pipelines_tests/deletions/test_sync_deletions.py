@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from goldsphere_pipelines.connectors import deletions
 from goldsphere_pipelines.connectors.runs import list_runs
+from goldsphere_pipelines_tests.deletions.test_deletion_model import stock as _stock
 from goldsphere_pipelines_tests.pipeline.conftest import register, scalar, sync
 
 
@@ -30,14 +31,6 @@ def _in_stock_product(
             {"s": f"woocommerce:{connector.id}", "c": connector.id},
         ).one()
     return int(row.external_id), row.internal_id
-
-
-def _stock(engine: sa.Engine, product_id: Any) -> tuple[bool, int]:
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.text("SELECT instock, stockquantity FROM product WHERE id = :i"), {"i": product_id}
-        ).one()
-    return row.instock, row.stockquantity
 
 
 def _deleted_how(engine: sa.Engine, table: str, connector: Any, external_id: int) -> str | None:
@@ -221,39 +214,27 @@ def test_a_partial_listing_marks_nothing(pipeline_db, shop_factory):
     product, _ = _in_stock_product(pipeline_db, connector)
     shop.store.delete_product(product)
 
-    # Pages are counted across /products and /orders: products and their trash take one
-    # each, so the third is the first page of orders.
-    shop.store.set_faults(listing_fail_after_pages=3)  # the orders listing fails midway
-    assert sync(connector.name, reconcile_only=True, max_attempts=2).success
-    stats = _last_stats(pipeline_db, connector.name)["reconcile"]
-    assert "stopped and marked nothing" in stats["skipped_reason"]
-    assert _marked(pipeline_db, connector) == 0
-
+    # Pages are counted across /products and /orders, which a pass lists at once: the
+    # fourth and later pages fail, whichever listing they belong to.
+    shop.store.set_faults(listing_fail_after_pages=3)
+    _assert_stopped(pipeline_db, connector, "stopped and marked nothing", max_attempts=2)
     shop.store.set_faults(listing_fail_after_pages=None, listing_vanish_per_page=1)
-    assert sync(connector.name, reconcile_only=True).success
-    assert (
-        "changed while they were listed"
-        in _last_stats(pipeline_db, connector.name)["reconcile"]["skipped_reason"]
-    )
-    assert _marked(pipeline_db, connector) == 0
-
+    _assert_stopped(pipeline_db, connector, "changed while they were listed")
     shop.store.set_faults(listing_vanish_per_page=0, listing_appear_per_page=1)
-    assert sync(
-        connector.name, reconcile_only=True, sync_settings={"force_reconcile": True}
-    ).success
-    assert (
-        "changed while they were listed"
-        in _last_stats(pipeline_db, connector.name)["reconcile"]["skipped_reason"]
-    ), "--force never overrides an incomplete listing"
-    assert _marked(pipeline_db, connector) == 0
-
+    # --force never overrides an incomplete listing.
+    _assert_stopped(pipeline_db, connector, "changed while they were listed", force=True)
     shop.store.set_faults(listing_appear_per_page=0, listing_short_page=3)
-    assert sync(connector.name, reconcile_only=True).success
-    assert (
-        "held 99 records where 100 were due"
-        in _last_stats(pipeline_db, connector.name)["reconcile"]["skipped_reason"]
-    )
-    assert _marked(pipeline_db, connector) == 0
+    _assert_stopped(pipeline_db, connector, "records where")
+
+
+def _assert_stopped(
+    engine: sa.Engine, connector: Any, reason: str, *, force: bool = False, **sync_args: Any
+) -> None:
+    """A reconciliation run succeeds, records that it stopped for `reason`, marks nothing."""
+    settings = {"force_reconcile": True} if force else {}
+    assert sync(connector.name, reconcile_only=True, sync_settings=settings, **sync_args).success
+    assert reason in _last_stats(engine, connector.name)["reconcile"]["skipped_reason"]
+    assert _marked(engine, connector) == 0
 
 
 def test_a_removal_above_the_share_stops_unless_forced_and_a_rerun_changes_nothing(
@@ -266,12 +247,7 @@ def test_a_removal_above_the_share_stops_unless_forced_and_a_rerun_changes_nothi
     for order in orders[::2]:
         shop.store.delete_order(order)
 
-    assert sync(connector.name, reconcile_only=True).success
-    assert (
-        "more than the 20% limit"
-        in _last_stats(pipeline_db, connector.name)["reconcile"]["skipped_reason"]
-    )
-    assert _marked(pipeline_db, connector) == 0
+    _assert_stopped(pipeline_db, connector, "more than the 20% limit")
 
     assert sync(
         connector.name, reconcile_only=True, sync_settings={"force_reconcile": True}
