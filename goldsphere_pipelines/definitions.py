@@ -11,6 +11,7 @@ import dagster as dg
 
 from goldsphere_pipelines.defs.assets import SOURCE_SPECS, SYNC_ASSETS
 from goldsphere_pipelines.defs.checks import ASSET_CHECKS
+from goldsphere_pipelines.defs.deletions import deletions, reconcile_connector_job
 from goldsphere_pipelines.defs.jobs import (
     remap_connector_job,
     sync_connector_job,
@@ -21,7 +22,7 @@ from goldsphere_pipelines.defs.resources import (
     GoldsphereDatabase,
     WooCommerceResource,
 )
-from goldsphere_pipelines.defs.schedules import hourly_delta_sync
+from goldsphere_pipelines.defs.schedules import hourly_delta_sync, nightly_reconcile
 from goldsphere_pipelines.defs.sensors import connector_partitions_sensor
 
 RESOURCES = {
@@ -31,10 +32,10 @@ RESOURCES = {
 }
 
 defs = dg.Definitions(
-    assets=[*SOURCE_SPECS, *SYNC_ASSETS],
+    assets=[*SOURCE_SPECS, *SYNC_ASSETS, deletions],
     asset_checks=ASSET_CHECKS,
-    jobs=[sync_connector_job, remap_connector_job, test_connection_job],
-    schedules=[hourly_delta_sync],
+    jobs=[sync_connector_job, remap_connector_job, test_connection_job, reconcile_connector_job],
+    schedules=[hourly_delta_sync, nightly_reconcile],
     sensors=[connector_partitions_sensor],
     resources=RESOURCES,
     executor=dg.in_process_executor,

@@ -14,7 +14,7 @@ from goldsphere_pipelines.admin_api.body_limit import BodySizeLimit
 from goldsphere_pipelines.admin_api.context import ApiContext
 from goldsphere_pipelines.admin_api.dagster_launcher import DagsterLauncher
 from goldsphere_pipelines.admin_api.errors import install_error_handlers
-from goldsphere_pipelines.admin_api.routes import connectors, doctor, rules, syncs
+from goldsphere_pipelines.admin_api.routes import connectors, deletions, doctor, rules, syncs
 from goldsphere_pipelines.admin_api.settings import load_settings
 from goldsphere_pipelines.storage.credentials import load_cipher
 from goldsphere_pipelines.storage.engine import default_engine
@@ -67,4 +67,5 @@ def create_app(
     app.include_router(syncs.router)
     app.include_router(rules.router)
     app.include_router(doctor.router)
+    app.include_router(deletions.router)
     return app

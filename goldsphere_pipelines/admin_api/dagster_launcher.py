@@ -38,6 +38,8 @@ TRIGGER = "admin-api"
 
 PRODUCT_ASSET_KEYS = (("goldsphere", "external_product"), ("goldsphere", "products"))
 ORDER_ASSET_KEYS = (("goldsphere", "external_order"), ("goldsphere", "orders"))
+DELETIONS_ASSET_KEY = ("goldsphere", "deletions")
+"""Reconciliation: part of every sync (it acts on full passes), or launched alone."""
 
 ACTIVE_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
 """Run statuses during which a sync holds (or is about to take) the connector."""
@@ -106,7 +108,7 @@ def sync_asset_keys(*, sync_products: bool, sync_orders: bool) -> list[tuple[str
         keys += PRODUCT_ASSET_KEYS
     if sync_orders:
         keys += ORDER_ASSET_KEYS
-    return keys
+    return [*keys, DELETIONS_ASSET_KEY] if keys else keys
 
 
 class _Refused(Exception):
@@ -175,22 +177,37 @@ class DagsterLauncher:
         partitions sensor would, but only on its next tick)."""
         self._call(lambda client: client.add_dynamic_partition(PARTITIONS_DEF_NAME, partition_key))
 
-    def launch_sync(self, partition_key: str, asset_keys: Sequence[Sequence[str]]) -> LaunchedRun:
-        """Launch `sync_connector` for the partition, materializing `asset_keys`."""
-        return self._launch(SYNC_JOB_NAME, partition_key, [list(key) for key in asset_keys])
+    def launch_sync(
+        self,
+        partition_key: str,
+        asset_keys: Sequence[Sequence[str]],
+        *,
+        sync_config: dict[str, Any] | None = None,
+    ) -> LaunchedRun:
+        """Launch `sync_connector` for the partition, materializing `asset_keys`;
+        `sync_config` sets fields of the run's `sync` resource (nothing secret)."""
+        run_config = {"resources": {"sync": {"config": sync_config}}} if sync_config else None
+        return self._launch(
+            SYNC_JOB_NAME, partition_key, [list(key) for key in asset_keys], run_config
+        )
 
     def launch_remap(self, partition_key: str) -> LaunchedRun:
         """Launch `remap_connector` for the partition: the stored payloads mapped again."""
-        return self._launch(REMAP_JOB_NAME, partition_key, None)
+        return self._launch(REMAP_JOB_NAME, partition_key, None, None)
 
     def _launch(
-        self, job_name: str, partition_key: str, asset_selection: list[list[str]] | None
+        self,
+        job_name: str,
+        partition_key: str,
+        asset_selection: list[list[str]] | None,
+        run_config: dict[str, Any] | None,
     ) -> LaunchedRun:
         run_id = self._call(
             lambda client: client.submit_job_execution(
                 job_name,
                 repository_location_name=CODE_LOCATION_NAME,
                 repository_name=REPOSITORY_NAME,
+                run_config=run_config,
                 tags={PARTITION_TAG: partition_key, TRIGGER_TAG: TRIGGER},
                 asset_selection=asset_selection,
             )

@@ -23,6 +23,13 @@ from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT
     help="Leave the benchmark's database in place (its name is in the output) to inspect it.",
 )
 @dialect_option(DEFAULT_DIALECT, "Classic keeps the figures comparable with earlier runs.")
+@click.option(
+    "--phase",
+    "phases",
+    multiple=True,
+    type=click.Choice(["full_sync", "resync_no_change", "delta_1pct_changed", "reconcile"]),
+    help="Run only these phases (repeat the option); full_sync always runs. Default: all.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 def bench(
     products: int,
@@ -33,10 +40,12 @@ def bench(
     seed: int,
     keep_database: bool,
     dialect: str,
+    phases: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Full sync, re-sync and 1 % delta of a sandbox store; prints one JSON object."""
-    from goldsphere_pipelines.bench import BenchOptions, run_benchmark
+    """Full sync, re-sync, 1 % delta and reconciliation of a sandbox store; prints one JSON
+    object."""
+    from goldsphere_pipelines.bench import PHASES, BenchOptions, run_benchmark
 
     options = BenchOptions(
         products=products,
@@ -47,6 +56,7 @@ def bench(
         seed=seed,
         keep_database=keep_database,
         dialect=dialect,
+        phases=phases or PHASES,
     )
     result = run_benchmark(options, echo=None if as_json else lambda m: click.echo(m, err=True))
     click.echo(json.dumps(result, indent=None if as_json else 2))

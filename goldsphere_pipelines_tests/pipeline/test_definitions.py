@@ -21,6 +21,7 @@ def test_asset_graph_puts_products_before_orders():
         "goldsphere/products",
         "goldsphere/external_order",
         "goldsphere/orders",
+        "goldsphere/deletions",
     }
 
     def parents(key: str) -> set[str]:
@@ -32,13 +33,18 @@ def test_asset_graph_puts_products_before_orders():
     assert parents("goldsphere/external_order") == {"woocommerce/orders", "goldsphere/products"}
     # Direct too: items point at products, and remap_connector runs the two without the extracts.
     assert parents("goldsphere/orders") == {"goldsphere/external_order", "goldsphere/products"}
+    assert parents("goldsphere/deletions") == {
+        "goldsphere/external_product",
+        "goldsphere/external_order",
+    }
     for key in ("woocommerce/products", "woocommerce/orders"):
         assert not graph.get(dg.AssetKey.from_user_string(key)).is_materializable
 
 
 def test_schedule_ships_stopped_and_sensor_runs():
-    schedule = defs.resolve_schedule_def("hourly_delta_sync")
-    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    for name in ("hourly_delta_sync", "nightly_reconcile"):
+        schedule = defs.resolve_schedule_def(name)
+        assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
     sensor = defs.resolve_sensor_def("connector_partitions_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
@@ -105,4 +111,6 @@ def test_dagster_cli_materializes_a_partition_from_the_repository_root(
     assert completed.returncode == 0, completed.stderr[-3000:]
     from goldsphere_pipelines_tests.pipeline.conftest import scalar
 
-    assert scalar(pipeline_db, "SELECT count(*) FROM external_order") == len(shop.store.order_ids())
+    assert scalar(
+        pipeline_db, "SELECT count(*) FROM external_order WHERE deleted_at IS NULL"
+    ) == len(shop.store.order_ids())
