@@ -163,6 +163,18 @@ class WebhookRepository:
             )
             return [r.id for r in rows]
 
+    def newest_due_deliveries(self) -> list[tuple[UUID, int]]:
+        """(connector, id of its newest due delivery) for each connector with work."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT connector_id, max(id) AS newest FROM external_webhook_delivery "
+                    "WHERE status IN ('pending', 'processing', 'waiting') "
+                    "AND not_before <= clock_timestamp() GROUP BY connector_id"
+                )
+            )
+            return [(r.connector_id, int(r.newest)) for r in rows]
+
     def release_abandoned(self, connector_id: UUID) -> int:
         """Deliveries a dead pass had claimed go back to pending. Only call while holding
         the connector's webhook pass lock: then no live pass holds a claim."""
