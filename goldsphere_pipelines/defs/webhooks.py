@@ -9,8 +9,6 @@ Two ways are shipped (README, "Webhooks", has the figures that chose between the
   small job per connector with deliveries to apply. Ships stopped.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import dagster as dg
