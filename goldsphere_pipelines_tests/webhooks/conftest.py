@@ -46,7 +46,8 @@ def serve(app: FastAPI) -> Iterator[str]:
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "receiver did not start"
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the receiver did not start")
         time.sleep(0.005)
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
