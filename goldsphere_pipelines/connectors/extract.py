@@ -20,10 +20,12 @@ from uuid import UUID
 
 from sqlalchemy.engine import Engine
 
+from goldsphere_pipelines.connectors.deletions import mark_deleted, mark_restored
 from goldsphere_pipelines.connectors.raw_records import RecordError, to_raw_record
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.sync_settings import SyncSettings
 from goldsphere_pipelines.connectors.write_behind import WriteBehind
+from goldsphere_pipelines.storage.deletions import DeletionStateRepository
 from goldsphere_pipelines.storage.external_records import (
     ExternalRecordRepository,
     RawRecord,
@@ -107,6 +109,15 @@ class _Extractor:
         self.max_modified: datetime | None = None
         self.filter_ignored = False
         self.stats = StepStats(mode=self.plan.mode)
+        self.engine = engine
+        # Few rows are deleted: held in memory, they tell a restore from a page's ids
+        # without a lookup per page.
+        self.deleted_ids = (
+            set()
+            if self.first_load
+            else DeletionStateRepository(engine, self.kind).deleted_ids(connector_id)
+        )
+        self.listed_deleted: list[str] = []
 
     def convert_top_level(self, payloads: list[Any]) -> list[RawRecord]:
         return self.convert([(payload, None) for payload in payloads])
@@ -136,6 +147,8 @@ class _Extractor:
                 self.stats.record_error(converted)
                 continue
             rows.append(converted)
+            if converted.external_id in self.deleted_ids:
+                self.listed_deleted.append(converted.external_id)
             modified = converted.date_modified_gmt
             if modified is not None:
                 if self.max_modified is None or modified > self.max_modified:
@@ -160,6 +173,35 @@ class _Extractor:
             "The store returned records modified before modified_after: it ignores the "
             "filter (WooCommerce older than 5.8). Syncing in full now and from now on."
         )
+
+    def store_trash(self, pages: Iterable[PageLike]) -> None:
+        """Store the trash listing's records as they are and mark them trashed.
+
+        Each page is written, then marked, here and now: a record first seen in the trash
+        is never left for mapping. Trashed records count apart from `fetched`/`new`: they
+        are not part of the shop's catalogue.
+        """
+        for page in pages:
+            rows: list[RawRecord] = []
+            for payload in page.records:
+                converted = to_raw_record(self.kind, payload)
+                if isinstance(converted, RecordError):
+                    self.stats.invalid += 1
+                    self.stats.record_error(converted)
+                else:
+                    rows.append(converted)
+            self.stats.trash_listed += len(rows)
+            self.upsert(rows)
+            marked = mark_deleted(
+                self.engine, self.connector_id, self.kind, [r.external_id for r in rows], "trashed"
+            )
+            self.stats.trashed += len(marked)
+
+    def restore_listed(self) -> None:
+        """Records we hold as deleted that the shop lists again are restored (mapped anew)."""
+        if self.listed_deleted:
+            restored = mark_restored(self.engine, self.connector_id, self.kind, self.listed_deleted)
+            self.stats.restored += len(restored)
 
     def finish(self) -> None:
         """Advance the watermark; everything read is committed by now."""
@@ -254,6 +296,8 @@ def extract_products(
             if handed and progress is not None:
                 progress(ex.stats)
         batch.flush()
+    ex.restore_listed()
+    ex.store_trash(reader.iter_products(status="trash", **_filters(ex.plan)))
     ex.finish()
     ex.stats.seconds = time.monotonic() - started
     return ex.stats
@@ -298,6 +342,8 @@ def extract_orders(
             if progress is not None:
                 progress(ex.stats)
         batch.flush()
+    ex.restore_listed()
+    ex.store_trash(reader.iter_orders(status="trash", **_filters(ex.plan)))
     ex.finish()
     ex.stats.seconds = time.monotonic() - started
     return ex.stats

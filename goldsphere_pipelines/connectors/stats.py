@@ -28,6 +28,14 @@ class StepStats:
     not_sellable: int = 0
     requeued: int = 0
     """Orders that were awaiting a dependency when the step began, mapped again by it."""
+    trash_listed: int = 0
+    """Records the shop's trash listing (`status=trash`) returned."""
+    trashed: int = 0
+    """Records marked deleted because they are in the shop's trash."""
+    gone: int = 0
+    """Records marked deleted because a complete id listing no longer has them."""
+    restored: int = 0
+    """Records held as deleted that the shop lists again: mapped anew."""
     pages: int = 0
     requests: int = 0
     retries: int = 0

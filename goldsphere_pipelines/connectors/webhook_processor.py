@@ -25,6 +25,7 @@ import orjson
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.configuration import get_connector
+from goldsphere_pipelines.connectors.deletions import mark_deleted, mark_restored
 from goldsphere_pipelines.connectors.models import Connector
 from goldsphere_pipelines.connectors.raw_records import RecordError, to_raw_record
 from goldsphere_pipelines.connectors.stats import StepStats
@@ -281,22 +282,38 @@ class WebhookProcessor:
         counts = records.upsert_raw(connector.id, to_write)
         if kind == "product" and counts.changed_ids:
             records.requeue_children(connector.id, counts.changed_ids)
-        restored = [c.record.external_id for c in changes.values() if c.restore]
-        if restored:
-            self._restore(connector, kind, restored)
-
-    def _restore(self, connector: Connector, kind: Kind, external_ids: list[str]) -> None:
-        """A restored record is live again (see the deletion model)."""
 
     def _apply_deletions(self, connector: Connector, batch: _Batch, report: PassReport) -> None:
-        for (_kind, _external_id), deliveries in batch.deletions.items():
-            for delivery in deliveries:
-                batch.outcomes[delivery] = DeliveryOutcome(
-                    delivery, "failed", "Deletions are not applied by webhooks yet."
-                )
+        """`*.deleted` through the deletion model, unless a restore of the record arrived
+        after it in the same batch; a restore after the stored payload clears the state."""
+        for kind in ("product", "order"):
+            restored = [
+                eid
+                for (k, eid), change in batch.changes.items()
+                if k == kind and change.restore and change.delivery not in batch.outcomes
+            ]
+            if restored:
+                report.restored += len(mark_restored(self._engine, connector.id, kind, restored))
+            to_delete: list[str] = []
+            for (k, external_id), deliveries in batch.deletions.items():
+                if k != kind:
+                    continue
+                change = batch.changes.get((kind, external_id))
+                undone = change is not None and change.restore and change.delivery > max(deliveries)
+                for delivery in deliveries:
+                    batch.outcomes[delivery] = (
+                        DeliveryOutcome(delivery, "stale", "A later restore of the record won.")
+                        if undone
+                        else DeliveryOutcome(delivery, "applied")
+                    )
+                if not undone:
+                    to_delete.append(external_id)
+            if to_delete:
+                marked = mark_deleted(self._engine, connector.id, kind, to_delete, "webhook")
+                report.deleted += len(marked)
 
     def _map(self, connector: Connector, batch: _Batch, report: PassReport) -> None:
-        kinds = {kind for kind, _ in batch.changes}
+        kinds = {kind for kind, _ in batch.changes} | {kind for kind, _ in batch.deletions}
         if "product" in kinds:
             currency = StoreFactsRepository(self._engine).get(connector.id).currency
             if currency is None:
@@ -331,8 +348,17 @@ class WebhookProcessor:
             for external_id, change in pending.items():
                 status, awaiting, message = states.get(external_id, ("pending", False, None))
                 delivery = change.delivery
-                if status == "mapped":
+                if status == "mapped" or (
+                    status == "deleted" and (kind, external_id) in batch.deletions
+                ):
                     batch.outcomes[delivery] = DeliveryOutcome(delivery, "applied")
+                elif status == "deleted":
+                    batch.outcomes[delivery] = DeliveryOutcome(
+                        delivery,
+                        "stale",
+                        f"The {kind} is deleted; its payload is stored and it stays deleted "
+                        f"until the shop restores it.",
+                    )
                 elif awaiting or (message and "has not been imported" in message):
                     batch.outcomes[delivery] = DeliveryOutcome(
                         delivery, "waiting", message, retry_in_seconds=_retry_delay(change)

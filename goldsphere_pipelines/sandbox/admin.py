@@ -32,11 +32,15 @@ MUTATIONS = (
     "add_product",
     "modify_product",
     "delete_product",
+    "trash_product",
+    "restore_product",
     "modify_variation",
     "delete_variation",
     "add_order",
     "modify_order",
     "delete_order",
+    "trash_order",
+    "restore_order",
     "modify_random",
 )
 

@@ -112,6 +112,10 @@ def _with_permissions(outcome: AuthOutcome, key: ApiKey, method: str) -> AuthOut
         return AuthOutcome(
             False, authentication_error("The API key provided does not have read permissions.")
         )
+    if method not in ("GET", "HEAD") and key.permissions not in ("write", "read_write"):
+        return AuthOutcome(
+            False, authentication_error("The API key provided does not have write permissions.")
+        )
     return outcome
 
 

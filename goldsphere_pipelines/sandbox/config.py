@@ -48,6 +48,27 @@ class FaultKnobs(BaseModel):
     key_revoked: bool = Field(
         False, description="The consumer key was deleted in WooCommerce: every call gets 401."
     )
+    listing_vanish_per_page: int = Field(
+        0,
+        ge=0,
+        description="After each page of /products or /orders served, this many of its "
+        "records are deleted for good (ids vanish during a listing; X-WP-Total moves).",
+    )
+    listing_appear_per_page: int = Field(
+        0, ge=0, description="After each such page, this many new records are created."
+    )
+    listing_fail_after_pages: int | None = Field(
+        None,
+        ge=0,
+        description="Pages of /products or /orders after this many are answered 500 "
+        "(a listing that fails midway, whatever the client retries).",
+    )
+    listing_short_page: int | None = Field(
+        None,
+        ge=1,
+        description="The n-th page of /products or /orders served (from 1) leaves out its "
+        "last record, headers unchanged (a page shorter than per_page, not the last).",
+    )
     supports_modified_filters: bool = Field(
         True,
         description="False plays a store older than 5.8 that ignores modified_after/_before.",

@@ -53,6 +53,24 @@ def cannot_view() -> RestError:
     return RestError(401, "woocommerce_rest_cannot_view", "Sorry, you cannot view this resource.")
 
 
+def cannot_edit() -> RestError:
+    return RestError(
+        401, "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."
+    )
+
+
+def already_trashed(post_type: str) -> RestError:
+    return RestError(
+        410, "woocommerce_rest_already_trashed", f"The {post_type} has already been deleted."
+    )
+
+
+def trash_not_supported(post_type: str) -> RestError:
+    return RestError(
+        501, "woocommerce_rest_trash_not_supported", f"The {post_type} does not support trashing."
+    )
+
+
 def authentication_error(message: str) -> RestError:
     return RestError(401, "woocommerce_rest_authentication_error", message)
 

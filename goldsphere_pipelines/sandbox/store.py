@@ -41,6 +41,7 @@ from goldsphere_pipelines.sandbox.orders import (
     LineSpec,
     OrderBook,
 )
+from goldsphere_pipelines.sandbox.rest_errors import RestError
 from goldsphere_pipelines.sandbox.webhooks import WebhookHub
 
 DEFAULT_BASE_URL = "http://127.0.0.1"
@@ -69,6 +70,10 @@ class Page:
         return joined.replace(BASE_PLACEHOLDER.encode(), base_url.encode())
 
 
+class AlreadyTrashed(ValueError):
+    """The record is in the trash already (WooCommerce answers 410)."""
+
+
 class SandboxStore:
     """A deterministic bullion shop; the same config gives the same records.
 
@@ -93,6 +98,7 @@ class SandboxStore:
             OrderedDict()
         )
         self._mutation_random = random.Random(f"{config.seed}:mutations")
+        self._list_pages_served = 0
         self.webhooks = WebhookHub(
             woocommerce_version=config.woocommerce_version,
             seed=config.seed,
@@ -135,6 +141,8 @@ class SandboxStore:
         with self._lock:
             before = self._faults.knobs.supports_modified_filters
             updated = self._faults.update(**knobs)
+            # Listing faults count the pages served from the moment they are set.
+            self._list_pages_served = 0
             if updated.supports_modified_filters != before:
                 self._changed()
             return updated
@@ -385,6 +393,74 @@ class SandboxStore:
                 self._emit_variation("deleted", variation_id)
             self._emit_product("deleted", spec.id)
 
+    def trash_product(self, product_id: int) -> None:
+        """Move to the trash, as `DELETE /products/{id}` without force: only `status=trash`
+        lists it, its variations with it (WooCommerce trashes them too). AlreadyTrashed
+        when it is in the trash already (WooCommerce's 410)."""
+        with self._lock:
+            spec = self._require_product(product_id)
+            if spec.status == "trash":
+                raise AlreadyTrashed(product_id)
+            self._set_product_status(spec, "trash")
+
+    def restore_product(self, product_id: int, status: str = "publish") -> None:
+        """Out of the trash, as `POST /products/{id}` with a `status` (or any status change)."""
+        with self._lock:
+            self._set_product_status(self._require_product(product_id), status)
+
+    def _set_product_status(self, spec: ProductSpec, status: str) -> None:
+        # WordPress saves the post with its new status: its modified date moves; nothing
+        # else of the product changes.
+        before = spec.status
+        spec.status = status
+        spec.modified = self._bump(spec.modified)
+        self._changed()
+        self._emit_product(self._status_event(before, status, "trash"), spec.id)
+
+    def trash_order(self, order_id: int) -> None:
+        """Move to the trash, as `DELETE /orders/{id}` without force."""
+        with self._lock:
+            position = self._orders.index_of(order_id)
+            if position is None:
+                raise KeyError(order_id)
+            if self._orders.status[position] == TRASH:
+                raise AlreadyTrashed(order_id)
+            self._set_order_status(position, "trash")
+
+    def restore_order(self, order_id: int, status: str = "processing") -> None:
+        """Out of the trash, as `POST /orders/{id}` with a `status`."""
+        if status not in STATUS_CODE:
+            raise ValueError(f"unknown order status {status!r}")
+        with self._lock:
+            position = self._orders.index_of(order_id)
+            if position is None:
+                raise KeyError(order_id)
+            self._set_order_status(position, status)
+
+    def _set_order_status(self, position: int, status: str) -> None:
+        book = self._orders
+        before = ORDER_STATUSES[book.status[position]]
+        book.status[position] = STATUS_CODE[status]
+        book.modified[position] = self._bump(book.modified[position])
+        self._changed()
+        self._emit_order(self._status_event(before, status, "trash"), book.ids[position])
+
+    def churn(self, kind: Literal["products", "orders"], *, vanish: int, appear: int) -> None:
+        """Delete `vanish` records of `kind` for good and add `appear` new ones, at random
+        (seeded): what a busy shop does while a listing is read."""
+        with self._lock:
+            pool = self.product_ids() if kind == "products" else self.order_ids()
+            for record_id in self._mutation_random.sample(pool, min(vanish, len(pool))):
+                if kind == "products":
+                    self.delete_product(record_id)
+                else:
+                    self.delete_order(record_id)
+            for _ in range(appear):
+                if kind == "products":
+                    self.add_product()
+                else:
+                    self.add_order()
+
     def delete_variation(self, variation_id: int) -> None:
         with self._lock:
             found = self._live_variation(variation_id)
@@ -549,7 +625,9 @@ class SandboxStore:
         """A page of `GET /products/{id}/variations` (empty for simple or unknown products)."""
         with self._lock:
             parent = self._live_product(product_id)
-            if parent is None or not parent.variable:
+            # A trashed product's variations are trashed with it: the default listing
+            # (status any) leaves them out.
+            if parent is None or not parent.variable or parent.status == "trash":
                 return Page([], 0)
             rows, keys = self._variation_rows(parent, query)
             records = []
@@ -568,6 +646,37 @@ class SandboxStore:
             page = cut_page(rows, keys, query.start, query.per_page)
             records = [self._render_order(row, query) for row in page]
             return Page(records, len(rows))
+
+    def list_products_with_faults(self, query: ListQuery) -> Page:
+        """`list_products`, spoiled by the listing fault knobs (see `FaultKnobs`)."""
+        return self._listed_with_faults("products", query, self.list_products)
+
+    def list_orders_with_faults(self, query: ListQuery) -> Page:
+        return self._listed_with_faults("orders", query, self.list_orders)
+
+    def _listed_with_faults(
+        self,
+        kind: Literal["products", "orders"],
+        query: ListQuery,
+        list_page: Callable[[ListQuery], Page],
+    ) -> Page:
+        knobs = self._faults.knobs
+        with self._lock:
+            self._list_pages_served += 1
+            served = self._list_pages_served
+        if knobs.listing_fail_after_pages is not None and served > knobs.listing_fail_after_pages:
+            self._stats.fault("listing_failed")
+            raise RestError(500, "internal_server_error", "There has been a critical error.")
+        page = list_page(query)
+        if knobs.listing_short_page == served and page.records:
+            self._stats.fault("short_page")
+            page = Page(page.records[:-1], page.total)
+        if knobs.listing_vanish_per_page or knobs.listing_appear_per_page:
+            self._stats.fault("listing_churn")
+            self.churn(
+                kind, vanish=knobs.listing_vanish_per_page, appear=knobs.listing_appear_per_page
+            )
+        return page
 
     def warm_up(self) -> None:
         """Render every order once now, so that a first full sync is served from cache."""

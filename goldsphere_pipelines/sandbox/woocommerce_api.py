@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from goldsphere_pipelines.sandbox import rest_errors
+from goldsphere_pipelines.sandbox import record_writes, rest_errors
 from goldsphere_pipelines.sandbox.auth import AuthOutcome, RequestFacts, authenticate
 from goldsphere_pipelines.sandbox.fault_pages import fault_response, spoil_body
 from goldsphere_pipelines.sandbox.listing import ListQuery, parse_list_query, project_fields
@@ -46,7 +46,7 @@ ORIGINAL_PATH_KEY = "goldsphere.sandbox.original_raw_path"
 BODY_KEY = "goldsphere.sandbox.body"
 """Where a write request's body is kept for its (synchronous) handler."""
 _WEBHOOK_ROUTES = frozenset({"webhooks", "webhook"})
-_WRITE_METHODS = frozenset({("webhooks", "POST"), ("webhook", "DELETE"), ("webhook", "PUT")})
+_WEBHOOK_WRITES = frozenset({("webhooks", "POST"), ("webhook", "DELETE"), ("webhook", "PUT")})
 
 API_PREFIX = "/wp-json/wc/v3"
 JSON = "application/json; charset=UTF-8"
@@ -121,12 +121,13 @@ class WooCommerceApi:
             response = fault_response(faults.refuse, faults.retry_after_s)
             await self._send(response, request, scope, receive, send, started)
             return
+        body_in = await request.body() if request.method in ("POST", "PUT") else b""
         if route is not None and route[1] in _WEBHOOK_ROUTES:
             # Saving a webhook pings its delivery URL: off the event loop.
-            scope[BODY_KEY] = await request.body()
-            reply = await asyncio.to_thread(self._handle, request, path, route)
+            scope[BODY_KEY] = body_in
+            reply = await asyncio.to_thread(self._handle, request, path, route, body_in)
         else:
-            reply = self._handle(request, path, route)
+            reply = self._handle(request, path, route, body_in)
         body = reply.raw if reply.raw is not None else orjson.dumps(reply.body)
         if faults.body is not None and not (faults.body == "truncated" and reply.status != 200):
             self.store.stats_counter.fault(faults.body)
@@ -172,17 +173,28 @@ class WooCommerceApi:
         request: Request,
         path: str,
         route: tuple[tuple[str, ...], str, Handler, bool] | None,
+        body_in: bytes = b"",
     ) -> _Reply:
         outcome = self._authenticate(request)
         try:
             if outcome.error is not None:
                 raise outcome.error
-            if route is None or (
-                request.method not in ("GET", "HEAD")
-                and (route[1], request.method) not in _WRITE_METHODS
-            ):
+            if route is None:
                 raise rest_errors.no_route()
             groups, name, handler, needs_auth = route
+            if (name, request.method) in _WEBHOOK_WRITES:
+                if not outcome.authenticated:
+                    raise rest_errors.cannot_edit()
+                return handler(request, groups, _base_url(request))
+            if request.method not in ("GET", "HEAD"):
+                write = record_writes.handler(self.store, name, request.method)
+                if write is None:
+                    raise rest_errors.no_route()
+                if not outcome.authenticated:
+                    raise rest_errors.cannot_edit()
+                params = dict(request.query_params.multi_items())
+                base = _base_url(request)
+                return _Reply(200, write(groups, params, body_in, base))
             if needs_auth and not outcome.authenticated:
                 single = name in ("product", "variation", "order")
                 raise rest_errors.cannot_view() if single else rest_errors.cannot_list()
@@ -228,7 +240,8 @@ class WooCommerceApi:
 
     def _products(self, request: Request, groups: tuple[str, ...], base: str) -> _Reply:
         query = self._query(request, "products")
-        return self._paged(request, "products", query, self.store.list_products(query), base)
+        page = self.store.list_products_with_faults(query)
+        return self._paged(request, "products", query, page, base)
 
     def _product(self, request: Request, groups: tuple[str, ...], base: str) -> _Reply:
         payload = self.store.get_product(int(groups[0]), base)
@@ -250,7 +263,8 @@ class WooCommerceApi:
 
     def _orders(self, request: Request, groups: tuple[str, ...], base: str) -> _Reply:
         query = self._query(request, "orders")
-        return self._paged(request, "orders", query, self.store.list_orders(query), base)
+        page = self.store.list_orders_with_faults(query)
+        return self._paged(request, "orders", query, page, base)
 
     def _order(self, request: Request, groups: tuple[str, ...], base: str) -> _Reply:
         payload = self.store.get_order(int(groups[0]), base)

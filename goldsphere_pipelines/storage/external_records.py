@@ -150,7 +150,10 @@ class ExternalRecordRepository:
             "raw_payload_json = EXCLUDED.raw_payload_json, "
             "payload_hash = EXCLUDED.payload_hash, "
             "date_modified_gmt = EXCLUDED.date_modified_gmt, "
-            "status = 'pending', mapping_errors = '[]'::jsonb, updated_at = now()"
+            # A deleted row stays deleted when the shop sends it again (edited in the
+            # trash, or a webhook's payload stored before its restore).
+            f"status = CASE WHEN {self._table}.deleted_at IS NULL THEN 'pending' "
+            "ELSE 'deleted' END, mapping_errors = '[]'::jsonb, updated_at = now()"
             + (
                 ", parent_external_id = EXCLUDED.parent_external_id, sku = EXCLUDED.sku"
                 if product
@@ -313,7 +316,7 @@ class ExternalRecordRepository:
                 ),
                 {"cid": connector_id},
             )
-            counts = {"pending": 0, "mapped": 0, "failed": 0}
+            counts = {"pending": 0, "mapped": 0, "failed": 0, "deleted": 0}
             counts.update({status: int(n) for status, n in rows})
             return counts
 

@@ -13,12 +13,18 @@ from goldsphere_pipelines.storage.sync_runs import STALE_RUN_MESSAGE
 from goldsphere_pipelines_tests.pipeline.conftest import register, scalar, sync
 
 
-def _ids(engine: sa.Engine, table: str, connector_id: object) -> list[str]:
+def _ids(
+    engine: sa.Engine, table: str, connector_id: object, *, deleted: bool = False
+) -> list[str]:
+    """Ids of the rows stored from the shop's listing, or (`deleted`) stored as deleted."""
     with engine.connect() as conn:
         return [
             r[0]
             for r in conn.execute(
-                sa.text(f"SELECT external_id FROM {table} WHERE connector_id = :c"),
+                sa.text(
+                    f"SELECT external_id FROM {table} WHERE connector_id = :c "
+                    f"AND deleted_at IS {'NOT ' if deleted else ''}NULL"
+                ),
                 {"c": connector_id},
             )
         ]
@@ -49,6 +55,11 @@ def test_full_sync_lands_every_record_once(pipeline_db, shop_factory):
     assert sorted(stored_products) == sorted(store_products)
     stored_orders = _ids(pipeline_db, "external_order", connector.id)
     assert sorted(stored_orders) == sorted(str(i) for i in shop.store.order_ids())
+    trash = set(shop.store.order_ids(include_trash=True)) - set(shop.store.order_ids())
+    assert trash, "the generated shop has trashed orders"
+    assert sorted(_ids(pipeline_db, "external_order", connector.id, deleted=True)) == sorted(
+        str(i) for i in trash
+    )
 
     mapped_products = scalar(
         pipeline_db,
@@ -141,7 +152,10 @@ def test_resync_writes_nothing_and_delta_picks_up_exactly_the_changes(pipeline_d
     assert run.stats["orders_extract"]["new"] == 5
     stored = set(_ids(pipeline_db, "external_order", connector.id))
     assert {str(i) for i in added} <= stored
-    assert scalar(pipeline_db, "SELECT count(*) FROM external_order") == len(order_ids) + 5
+    assert (
+        scalar(pipeline_db, "SELECT count(*) FROM external_order WHERE deleted_at IS NULL")
+        == len(order_ids) + 5
+    )
 
 
 def test_failed_order_step_keeps_products_and_the_next_sync_completes(pipeline_db, shop_factory):
@@ -162,7 +176,9 @@ def test_failed_order_step_keeps_products_and_the_next_sync_completes(pipeline_d
 
     shop.store.set_faults(rate_5xx=0.0)
     assert sync(connector.name).success
-    assert scalar(pipeline_db, "SELECT count(*) FROM external_order") == len(shop.store.order_ids())
+    assert scalar(
+        pipeline_db, "SELECT count(*) FROM external_order WHERE deleted_at IS NULL"
+    ) == len(shop.store.order_ids())
 
 
 def test_disabled_toggle_records_a_noop(pipeline_db, shop_factory):

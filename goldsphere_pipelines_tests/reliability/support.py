@@ -59,6 +59,18 @@ def external_ids(engine: sa.Engine, table: str, connector_id: UUID) -> Counter[s
     )
 
 
+def deleted_external_ids(engine: sa.Engine, table: str, connector_id: UUID) -> set[str]:
+    """Ids of rows stored with a deleted state (trashed, gone or deleted by webhook)."""
+    return {
+        r[0]
+        for r in rows(
+            engine,
+            f"SELECT external_id FROM {table} WHERE connector_id = :c AND deleted_at IS NOT NULL",
+            c=connector_id,
+        )
+    }
+
+
 def payload_hash(payload: Any) -> str:
     """The hash the extractor stores for a payload (canonical JSON, sorted keys)."""
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -142,15 +154,18 @@ def sync_problems(
 ) -> list[str]:
     """What stands between the database and "every record of the store exactly once, none
     pending". `deleted`: ids deleted in the store after they were synced (the connector
-    never deletes, so those rows stay)."""
+    never deletes, so those rows stay). Rows stored as deleted (the shop's trash, records
+    gone) are not records of the store's listing, but a listed record must not be one."""
     problems = integrity_problems(engine, connector_id)
     expected = {"product": store_product_ids(store), "order": store_order_ids(store)}
     for entity in entities:
         table = f"external_{entity}"
         stored = external_ids(engine, table, connector_id)
+        stored_deleted = deleted_external_ids(engine, table, connector_id)
         twice = sorted(i for i, n in stored.items() if n > 1)
         missing = sorted(expected[entity] - set(stored), key=int)
-        extra = sorted(set(stored) - expected[entity] - deleted, key=int)
+        extra = sorted(set(stored) - expected[entity] - deleted - stored_deleted, key=int)
+        listed_but_deleted = sorted(expected[entity] & stored_deleted, key=int)
         pending = [
             r[0]
             for r in rows(
@@ -163,6 +178,7 @@ def sync_problems(
             ("stored twice", twice),
             ("missing", missing),
             ("not in the store", extra),
+            ("listed by the store but stored as deleted", listed_but_deleted),
             ("still pending", pending),
         ):
             if found:

@@ -263,10 +263,11 @@ def test_detail_endpoints_and_their_404s(api: httpx.Client, small_store: Sandbox
         assert response.json()["code"] == code
 
 
-def test_writes_have_no_route(api: httpx.Client) -> None:
+def test_a_read_key_cannot_write(api: httpx.Client) -> None:
+    # WooCommerce checks the key's permissions before the route's own work.
     response = api.post("/orders", json={"status": "completed"})
-    assert response.status_code == 404
-    assert response.json()["code"] == "rest_no_route"
+    assert response.status_code == 401
+    assert "write permissions" in response.json()["message"]
 
 
 def test_store_facts_for_test_connection(api: httpx.Client, small_store: SandboxStore) -> None:
