@@ -207,3 +207,46 @@ def test_the_sensor_launches_the_job_that_applies_deliveries(hooked: Hooked) -> 
         rows(hooked.engine, "SELECT 1 FROM external_webhook_delivery WHERE status <> 'applied'")
         == []
     )
+
+
+def _status(hooked: Hooked, table: str, external_id: int) -> str:
+    return str(
+        scalar(
+            hooked.engine,
+            f"SELECT status FROM {table} WHERE connector_id = :c AND external_id = :e",
+            c=hooked.connector.id,
+            e=str(external_id),
+        )
+    )
+
+
+def test_deleted_then_restored_through_the_deletion_model(hooked: Hooked) -> None:
+    store = hooked.shop.store
+    product_id = next(
+        p
+        for p in store.product_ids()
+        if store.product_flaw(p) is None and not store.variations_of(p)
+    )
+    order_id = _clean_orders(hooked)[3]
+    store.trash_product(product_id)
+    store.trash_order(order_id)
+    hooked.settle()
+    assert _status(hooked, "external_product", product_id) == "deleted"
+    assert _status(hooked, "external_order", order_id) == "deleted"
+    in_stock = scalar(
+        hooked.engine,
+        "SELECT p.instock FROM product p JOIN external_reference r ON r.internal_id = p.id "
+        "WHERE r.source = :s AND r.entity_type = 'product' AND r.external_id = :e",
+        s=f"woocommerce:{hooked.connector.id}",
+        e=str(product_id),
+    )
+    assert in_stock is False
+    store.restore_product(product_id)
+    store.restore_order(order_id)
+    hooked.settle()
+    assert _status(hooked, "external_product", product_id) == "mapped"
+    assert _status(hooked, "external_order", order_id) == "mapped"
+    topics = [d.topic for d in hooked.deliveries()]
+    assert topics.count("product.deleted") == 1
+    assert topics.count("product.restored") == 1
+    assert {d.status for d in hooked.deliveries()} == {"applied"}
