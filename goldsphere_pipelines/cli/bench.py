@@ -19,6 +19,20 @@ import click
     is_flag=True,
     help="Leave the benchmark's database in place (its name is in the output) to inspect it.",
 )
+@click.option(
+    "--webhooks",
+    is_flag=True,
+    help="Measure webhooks instead: delivery → mapped row latency under --rate for --seconds.",
+)
+@click.option("--rate", default=50.0, show_default=True, type=click.FloatRange(0.1, 1000))
+@click.option("--seconds", default=60.0, show_default=True, type=click.FloatRange(1, 3600))
+@click.option(
+    "--webhooks-mode",
+    default="processor",
+    show_default=True,
+    type=click.Choice(["processor", "sensor"]),
+    help="processor: admin-api serve's processor; sensor: the Dagster sensor + job instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 def bench(
     products: int,
@@ -28,9 +42,31 @@ def bench(
     concurrency: int,
     seed: int,
     keep_database: bool,
+    webhooks: bool,
+    rate: float,
+    seconds: float,
+    webhooks_mode: str,
     as_json: bool,
 ) -> None:
-    """Full sync, re-sync and 1 % delta of a sandbox store; prints one JSON object."""
+    """Full sync, re-sync and 1 % delta of a sandbox store; prints one JSON object.
+    With --webhooks: the webhook latency benchmark (README, "Webhooks")."""
+    echo = None if as_json else lambda m: click.echo(m, err=True)
+    if webhooks:
+        from goldsphere_pipelines.bench_webhooks import (
+            WebhookBenchOptions,
+            run_webhook_benchmark,
+        )
+
+        webhook_options = WebhookBenchOptions(
+            rate=rate,
+            seconds=seconds,
+            products=min(products, 200),
+            orders=min(orders, 2000),
+            mode=webhooks_mode,
+            seed=seed,
+        )
+        click.echo(json.dumps(run_webhook_benchmark(webhook_options, echo=echo), indent=2))
+        return
     from goldsphere_pipelines.bench import BenchOptions, run_benchmark
 
     options = BenchOptions(
