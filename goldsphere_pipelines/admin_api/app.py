@@ -14,7 +14,13 @@ from goldsphere_pipelines.admin_api.body_limit import BodySizeLimit
 from goldsphere_pipelines.admin_api.context import ApiContext
 from goldsphere_pipelines.admin_api.dagster_launcher import DagsterLauncher
 from goldsphere_pipelines.admin_api.errors import install_error_handlers
-from goldsphere_pipelines.admin_api.routes import connectors, rules, syncs, webhook_receiver
+from goldsphere_pipelines.admin_api.routes import (
+    connectors,
+    rules,
+    syncs,
+    webhook_receiver,
+    webhooks,
+)
 from goldsphere_pipelines.admin_api.settings import load_settings
 from goldsphere_pipelines.connectors.webhook_receiver import MAX_WEBHOOK_BODY_BYTES
 from goldsphere_pipelines.storage.credentials import load_cipher
@@ -71,5 +77,6 @@ def create_app(
     app.include_router(connectors.router)
     app.include_router(syncs.router)
     app.include_router(rules.router)
+    app.include_router(webhooks.router)
     app.include_router(webhook_receiver.router)
     return app

@@ -92,6 +92,9 @@ class _Change:
     attempts: int
     restore: bool = False
     superseded: list[int] = field(default_factory=list)
+    twins: list[int] = field(default_factory=list)
+    """Deliveries of the very same payload (another subscription, a resend): they share
+    this delivery's outcome."""
 
 
 @dataclass
@@ -128,7 +131,10 @@ def _parse(batch: _Batch, delivery: ClaimedDelivery) -> None:
     key = (kind, converted.external_id)
     change = _Change(converted, delivery.id, delivery.attempts, restore=event == "restored")
     earlier = batch.changes.get(key)
-    if earlier is None:
+    if earlier is not None and earlier.record.payload_hash == converted.payload_hash:
+        earlier.twins.append(delivery.id)
+        earlier.restore = earlier.restore or change.restore
+    elif earlier is None:
         batch.changes[key] = change
     elif _newer(converted.date_modified_gmt, earlier.record.date_modified_gmt):
         change.superseded = [*earlier.superseded, earlier.delivery]
@@ -241,6 +247,12 @@ class WebhookProcessor:
             self._store_changes(connector, kind, batch, by_id)
         self._apply_deletions(connector, batch, report)
         self._map(connector, batch, report)
+        for change in batch.changes.values():
+            outcome = batch.outcomes[change.delivery]
+            for twin in change.twins:
+                batch.outcomes[twin] = DeliveryOutcome(
+                    twin, outcome.status, outcome.error, outcome.retry_in_seconds
+                )
         return [batch.outcomes[d.id] for d in claimed]
 
     def _store_changes(

@@ -32,6 +32,7 @@ router = APIRouter(prefix="/webhooks/woocommerce", tags=["webhooks"])
         401: {"description": "Missing or wrong X-WC-Webhook-Signature."},
         404: {"description": "No connector of that name."},
         413: {"description": "The body is larger than the documented limit."},
+        422: {"description": "The connector name in the path is not a connector name."},
     },
 )
 async def receive(
