@@ -105,5 +105,5 @@ def test_the_admin_api_manages_a_connectors_webhooks(hooked: Hooked) -> None:
             hooked.engine,
             "SELECT count(*) FROM external_webhook_delivery WHERE status = 'applied'",
         )
-        == 2
+        == 1
     )
