@@ -344,7 +344,13 @@ class WebhookProcessor:
                 )
                 report.products = _mapping_counts(stats)
         # Orders waiting for a product are mapped again whenever products changed.
-        if kinds and connector.sync_orders:
+        orders_due = "order" in kinds or (
+            "product" in kinds
+            and ExternalRecordRepository(self._engine, "order").count_awaiting_dependency(
+                connector.id
+            )
+        )
+        if orders_due and connector.sync_orders:
             stats = map_pending_orders(self._engine, connector.id, self._settings)
             report.orders = _mapping_counts(stats)
         self._record_outcomes(connector, batch)

@@ -60,17 +60,20 @@ def dagster_reporter(instance: dg.DagsterInstance) -> Reporter:
     return report
 
 
-@dg.op(description="Applies the connector's stored webhook deliveries (one or more passes).")
+@dg.op(description="Applies a batch of the connector's stored webhook deliveries.")
 def apply_webhook_deliveries(context: dg.OpExecutionContext, database: GoldsphereDatabase) -> None:
     engine = database.get_engine()
     connector = ConnectorRepository(engine).get_by_name(context.partition_key)
     if connector is None:
         raise dg.Failure(description=f"No connector is named {context.partition_key!r}.")
-    processor = WebhookProcessor(engine)
-    while (outcome := processor.process_connector(connector.id)) is not None:
-        context.log.info(f"Webhook pass of {connector.name}: {outcome.counts()}")
-        for event in pass_materializations(outcome):
-            context.log_event(event)
+    # One pass (up to a batch) per run: what arrives meanwhile is the next tick's run.
+    outcome = WebhookProcessor(engine).process_connector(connector.id)
+    if outcome is None:
+        context.log.info(f"No webhook deliveries of {connector.name} were due (or a sync ran).")
+        return
+    context.log.info(f"Webhook pass of {connector.name}: {outcome.counts()}")
+    for event in pass_materializations(outcome):
+        context.log_event(event)
 
 
 @dg.job(
