@@ -9,6 +9,8 @@ stored; it only counts on the connector's rejected counter.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.storage.credentials import CredentialCipher
-from goldsphere_pipelines.storage.webhooks import WebhookRepository
+from goldsphere_pipelines.storage.webhooks import WebhookRepository, WebhookTarget
 from goldsphere_pipelines.woocommerce.webhook_signature import SIGNATURE_HEADER, signature_matches
 
 WEBHOOK_RESOURCES = ("product", "order")
@@ -32,6 +34,39 @@ DELIVERY_ID_HEADER = "x-wc-webhook-delivery-id"
 WEBHOOK_ID_HEADER = "x-wc-webhook-id"
 _PING = re.compile(rb"^webhook_id=\d{1,20}$")
 _DELIVERY_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+# A shop sends bursts: the connector and its decrypted secret are looked up once a second
+# per connector, not once per delivery. A rotated secret takes effect within that second.
+_TARGET_SECONDS = 1.0
+_targets: dict[tuple[int, str], tuple[float, WebhookTarget | None, str | None]] = {}
+_targets_lock = threading.Lock()
+
+
+def _target(
+    engine: Engine, cipher: CredentialCipher, connector_name: str
+) -> tuple[WebhookTarget | None, str | None]:
+    key = (id(engine), connector_name)
+    now = time.monotonic()
+    with _targets_lock:
+        cached = _targets.get(key)
+    if cached is not None and now - cached[0] < _TARGET_SECONDS:
+        return cached[1], cached[2]
+    target = WebhookRepository(engine).target(connector_name)
+    secret = None
+    if target is not None and target.encrypted_secret is not None:
+        secret = cipher.decrypt(target.encrypted_secret, connector_name=connector_name)
+    with _targets_lock:
+        if len(_targets) > 1000:
+            _targets.clear()
+        _targets[key] = (now, target, secret)
+    return target, secret
+
+
+def forget_targets() -> None:
+    """Drop the cached look-ups (after a secret was rotated in this process)."""
+    with _targets_lock:
+        _targets.clear()
 
 
 @dataclass(frozen=True)
@@ -64,19 +99,18 @@ def receive_delivery(
 ) -> Receipt:
     """Check one delivery for `connector_name` and store it; `headers` lower-cased."""
     repository = WebhookRepository(engine)
-    target = repository.target(connector_name)
+    target, secret = _target(engine, cipher, connector_name)
     if target is None:
         return Receipt(404, "connector_not_found", f"No connector is named {connector_name!r}.")
     if is_ping(headers, body):
         return Receipt(200, "ping", "Ping received; deliveries for this connector are accepted.")
-    if target.encrypted_secret is None:
+    if secret is None:
         return Receipt(
             401,
             "webhook_secret_missing",
             "This connector has no webhook secret yet: create one with "
             f"`goldsphere webhooks secret {connector_name}` and paste it into WooCommerce.",
         )
-    secret = cipher.decrypt(target.encrypted_secret, connector_name=connector_name)
     if not signature_matches(body, secret, headers.get(SIGNATURE_HEADER)):
         repository.count_rejected(target.connector_id)
         return Receipt(

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from goldsphere_pipelines.connectors.configuration import get_connector, load_credentials
 from goldsphere_pipelines.connectors.models import CamelModel, Connector
 from goldsphere_pipelines.connectors.store_client import open_store_client
-from goldsphere_pipelines.connectors.webhook_receiver import WEBHOOK_TOPICS
+from goldsphere_pipelines.connectors.webhook_receiver import WEBHOOK_TOPICS, forget_targets
 from goldsphere_pipelines.errors import GoldsphereError
 from goldsphere_pipelines.storage.credentials import CredentialCipher
 from goldsphere_pipelines.storage.webhooks import WebhookRepository
@@ -60,6 +60,7 @@ def create_secret(engine: Engine, cipher: CredentialCipher, name_or_id: str | UU
     connector = get_connector(engine, name_or_id)
     secret = new_secret()
     WebhookRepository(engine).set_secret(connector.id, cipher.encrypt(secret))
+    forget_targets()
     return secret
 
 
