@@ -33,19 +33,12 @@ from typing import Any, Literal
 import dagster as dg
 import httpx
 import sqlalchemy as sa
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field
 
-from goldsphere_pipelines import settings
-from goldsphere_pipelines.bench import fresh_database
-from goldsphere_pipelines.connectors.configuration import add_connector
-from goldsphere_pipelines.connectors.models import ConnectorCreate
+from goldsphere_pipelines.bench import bench_connector, fresh_database
 from goldsphere_pipelines.connectors.webhooks import create_secret, register_webhooks
-from goldsphere_pipelines.demo import seed_customers
 from goldsphere_pipelines.sandbox import SandboxConfig, run_sandbox_process
-from goldsphere_pipelines.storage import engine as engine_module
-from goldsphere_pipelines.storage.credentials import generate_key, load_cipher
-from goldsphere_pipelines.storage.engine import create_engine
-from goldsphere_pipelines.storage.migrations import migrate
+from goldsphere_pipelines.storage.credentials import load_cipher
 
 BENCH_CONNECTOR = "bench-webhooks"
 _RECEIVER_JWT = "bench-webhooks-receiver-jwt-secret-not-used"
@@ -69,14 +62,16 @@ def _percentile(values: list[float], share: float) -> float | None:
     return round(ordered[index], 3)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
 @contextmanager
-def _receiver(port: int, *, processor: bool) -> Iterator[None]:
+def receiver_process(port: int, *, processor: bool = True) -> Iterator[subprocess.Popen[bytes]]:
+    """`goldsphere admin-api serve` on `port` (with its webhook processor unless told not
+    to) in a process of its own, until the block ends; yields the process once it answers."""
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     command = [
         os.path.join(os.path.dirname(sys.executable), "goldsphere"),
@@ -102,7 +97,7 @@ def _receiver(port: int, *, processor: bool) -> Iterator[None]:
                     tail = log.read().decode(errors="replace")[-2000:]
                     raise RuntimeError(f"the receiver did not start:\n{tail}") from None
                 time.sleep(0.1)
-        yield
+        yield process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -255,76 +250,50 @@ def run_webhook_benchmark(options: WebhookBenchOptions, echo: Any = None) -> dic
         seed=options.seed,
         key_permissions="read_write",
     )
-    saved_env = {
-        k: os.environ.get(k) for k in (settings.DATABASE_URL_ENV, "GOLDSPHERE_CREDENTIALS_KEY")
-    }
     result: dict[str, Any] = {"options": options.model_dump()}
-    with fresh_database() as url, run_sandbox_process(config) as shop:
-        os.environ[settings.DATABASE_URL_ENV] = url
-        os.environ.setdefault("GOLDSPHERE_CREDENTIALS_KEY", generate_key())
-        engine_module._engine_for.cache_clear()
-        engine = create_engine(url)
-        try:
-            migrate(engine, with_core_schema=True)
-            seed_customers(engine, shop.customer_emails())
-            add_connector(
-                engine,
-                load_cipher(),
-                ConnectorCreate(
-                    name=BENCH_CONNECTOR,
-                    base_url=shop.base_url,
-                    consumer_key=SecretStr(shop.consumer_key),
-                    consumer_secret=SecretStr(shop.consumer_secret),
-                ),
-            )
-            say("initial sync …")
-            outcome = materialize_connector(
-                BENCH_CONNECTOR,
-                instance=dg.DagsterInstance.ephemeral(),
-                trigger="bench",
-                resources={
-                    "database": GoldsphereDatabase(),
-                    "woocommerce": WooCommerceResource(concurrency=8),
-                    "sync": ConnectorSync(),
-                },
-                with_checks=False,
-                log_level="WARNING",
-            )
-            if not outcome.success:
-                raise RuntimeError("the initial sync failed")
-            create_secret(engine, load_cipher(), BENCH_CONNECTOR)
-            orders, products = _mapped_ids(engine)
-            port = _free_port()
-            with _receiver(port, processor=options.mode == "processor"):
-                delivery_url = f"http://127.0.0.1:{port}/webhooks/woocommerce/{BENCH_CONNECTOR}"
-                register_webhooks(engine, load_cipher(), BENCH_CONNECTOR, delivery_url)
-                stop = threading.Event()
-                sensor = None
-                if options.mode == "sensor":
-                    sensor = threading.Thread(
-                        target=_sensor_loop, args=(stop, options.sensor_interval_seconds)
-                    )
-                    sensor.start()
-                say(f"{options.rate:g} changes/s for {options.seconds:g} s ({options.mode}) …")
-                try:
-                    behind = _make_changes(
-                        shop.mutate, orders, products, options.rate, options.seconds
-                    )
-                    shop.wait_for_webhooks(120)
-                    _wait_applied(engine, 120)
-                finally:
-                    stop.set()
-                    if sensor is not None:
-                        sensor.join(timeout=120)
-            figures = _figures(engine, shop.webhook_deliveries())
-            figures["load_behind_schedule_seconds"] = round(behind, 3)
-            result["webhooks"] = figures
-        finally:
-            engine.dispose()
-            engine_module._engine_for.cache_clear()
-            for key, value in saved_env.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with (
+        fresh_database() as url,
+        run_sandbox_process(config) as shop,
+        bench_connector(url, shop, BENCH_CONNECTOR) as engine,
+    ):
+        say("initial sync …")
+        outcome = materialize_connector(
+            BENCH_CONNECTOR,
+            instance=dg.DagsterInstance.ephemeral(),
+            trigger="bench",
+            resources={
+                "database": GoldsphereDatabase(),
+                "woocommerce": WooCommerceResource(concurrency=8),
+                "sync": ConnectorSync(),
+            },
+            with_checks=False,
+            log_level="WARNING",
+        )
+        if not outcome.success:
+            raise RuntimeError("the initial sync failed")
+        create_secret(engine, load_cipher(), BENCH_CONNECTOR)
+        orders, products = _mapped_ids(engine)
+        port = free_port()
+        with receiver_process(port, processor=options.mode == "processor"):
+            delivery_url = f"http://127.0.0.1:{port}/webhooks/woocommerce/{BENCH_CONNECTOR}"
+            register_webhooks(engine, load_cipher(), BENCH_CONNECTOR, delivery_url)
+            stop = threading.Event()
+            sensor = None
+            if options.mode == "sensor":
+                sensor = threading.Thread(
+                    target=_sensor_loop, args=(stop, options.sensor_interval_seconds)
+                )
+                sensor.start()
+            say(f"{options.rate:g} changes/s for {options.seconds:g} s ({options.mode}) …")
+            try:
+                behind = _make_changes(shop.mutate, orders, products, options.rate, options.seconds)
+                shop.wait_for_webhooks(120)
+                _wait_applied(engine, 120)
+            finally:
+                stop.set()
+                if sensor is not None:
+                    sensor.join(timeout=120)
+        figures = _figures(engine, shop.webhook_deliveries())
+        figures["load_behind_schedule_seconds"] = round(behind, 3)
+        result["webhooks"] = figures
     return result

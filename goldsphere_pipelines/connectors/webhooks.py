@@ -7,6 +7,7 @@ again.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -72,19 +73,10 @@ def webhook_status(engine: Engine, name_or_id: str | UUID) -> WebhookStatus:
         lag = max(0.0, (datetime.now(UTC) - counts.oldest_pending_at).total_seconds())
     elif counts.received:
         lag = 0.0
+    facts = {k: v for k, v in asdict(counts).items() if k != "oldest_pending_at"}
     return WebhookStatus(
         connector=connector.name,
-        secret_set=counts.secret_set,
-        secret_rotated_at=counts.secret_rotated_at,
-        received=counts.received,
-        applied=counts.applied,
-        stale=counts.stale,
-        failed=counts.failed,
-        waiting=counts.waiting,
-        pending=counts.pending,
-        rejected=counts.rejected,
-        last_received_at=counts.last_received_at,
-        last_applied_at=counts.last_applied_at,
+        **facts,
         lag_seconds=lag,
     )
 

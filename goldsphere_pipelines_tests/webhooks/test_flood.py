@@ -3,21 +3,17 @@ killed in the middle of one. The final state is the shop's, and nothing acknowle
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
+from goldsphere_pipelines.bench_webhooks import free_port, receiver_process
 from goldsphere_pipelines.connectors.webhook_processor import WebhookProcessor
 from goldsphere_pipelines.connectors.webhooks import create_secret, register_webhooks
 from goldsphere_pipelines.sandbox import SandboxStore
@@ -27,7 +23,7 @@ from goldsphere_pipelines_tests.reliability.support import (
     stale_payloads,
     sync_problems,
 )
-from goldsphere_pipelines_tests.webhooks.conftest import JWT_SECRET, Hooked
+from goldsphere_pipelines_tests.webhooks.conftest import Hooked
 
 
 def _change(store: SandboxStore, count: int) -> None:
@@ -105,62 +101,38 @@ def test_a_flood_during_a_sync_ends_in_the_shops_state(hooked: Hooked) -> None:
     assert sync_problems(hooked.engine, hooked.connector.id, store) == []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class _Receiver:
-    """`goldsphere admin-api serve` (receiver and processor) in a process of its own."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in kill()
-        self.process = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), "goldsphere"), "admin-api", "serve",
-             "--port", str(port)],
-            env={**os.environ, "JWT_SECRET": JWT_SECRET},
-            stdout=self._log,
-            stderr=self._log,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/admin/openapi.json", timeout=1)
-                return
-            except httpx.HTTPError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self._log.seek(0)
-                    raise RuntimeError(self._log.read().decode(errors="replace")[-3000:]) from None
-                time.sleep(0.1)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self._log.close()
-
-
 @pytest.fixture
-def receivers() -> Iterator[list[_Receiver]]:
-    started: list[_Receiver] = []
-    yield started
-    for receiver in started:
-        receiver.kill()
+def receivers() -> Iterator[list[Any]]:
+    """Receiver processes (`goldsphere admin-api serve`) a test starts; closed at the end."""
+    stack: list[Any] = []
+    yield stack
+    for started in reversed(stack):
+        started.__exit__(None, None, None)
+
+
+def _start_receiver(receivers: list[Any], port: int) -> subprocess.Popen[bytes]:
+    started = receiver_process(port)
+    process = started.__enter__()
+    receivers.append(started)
+    return process
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
 
 
 def test_deliveries_acknowledged_before_the_receiver_was_killed_are_applied_after_restart(
     pipeline_db: sa.Engine,
     shop_factory: Callable[..., Shop],
-    receivers: list[_Receiver],
+    receivers: list[Any],
 ) -> None:
     shop = shop_factory(products=30, orders=60, key_permissions="read_write")
     connector = register(pipeline_db, shop, name="killed-receiver")
     assert sync(connector.name).success
     create_secret(pipeline_db, load_cipher(), connector.name)
-    port = _free_port()
-    receivers.append(_Receiver(port))
+    port = free_port()
+    receiver = _start_receiver(receivers, port)
     url = f"http://127.0.0.1:{port}/webhooks/woocommerce/{connector.name}"
     assert len(register_webhooks(pipeline_db, load_cipher(), connector.name, url).created) == 8
     store = shop.store
@@ -168,7 +140,7 @@ def test_deliveries_acknowledged_before_the_receiver_was_killed_are_applied_afte
     flood.start()
     while sum(1 for s in store.webhooks.sent() if s.status_code == 200) < 150:
         time.sleep(0.01)
-    receivers[-1].kill()
+    _kill(receiver)
     flood.join(timeout=120)
     assert store.webhooks.wait_idle(60)
     acknowledged = {s.delivery_id for s in store.webhooks.sent() if s.status_code == 200}
@@ -179,13 +151,13 @@ def test_deliveries_acknowledged_before_the_receiver_was_killed_are_applied_afte
             conn.execute(sa.text("SELECT delivery_id FROM external_webhook_delivery")).scalars()
         )
     assert acknowledged <= stored
-    receivers.append(_Receiver(port))
+    receiver = _start_receiver(receivers, port)
     deadline = time.monotonic() + 60
     while set(_outcomes(pipeline_db)) - {"applied", "stale"} and time.monotonic() < deadline:
         time.sleep(0.2)
     assert set(_outcomes(pipeline_db)) <= {"applied", "stale"}
     # What the shop could not deliver the scheduled delta sync brings.
-    receivers[-1].kill()
+    _kill(receiver)
     WebhookProcessor(pipeline_db).run_until_idle()
     assert sync(connector.name).success
     products, orders = _current(store, shop.base_url)

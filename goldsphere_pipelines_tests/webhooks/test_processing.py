@@ -28,15 +28,19 @@ def _clean_orders(hooked: Hooked) -> list[int]:
     return [o for o in store.order_ids() if store.order_flaw(o) is None]
 
 
-def _stored_hash(hooked: Hooked, table: str, external_id: int) -> str:
+def _stored(hooked: Hooked, table: str, column: str, external_id: int) -> str:
     return str(
         scalar(
             hooked.engine,
-            f"SELECT payload_hash FROM {table} WHERE connector_id = :c AND external_id = :e",
+            f"SELECT {column} FROM {table} WHERE connector_id = :c AND external_id = :e",
             c=hooked.connector.id,
             e=str(external_id),
         )
     )
+
+
+def _stored_hash(hooked: Hooked, table: str, external_id: int) -> str:
+    return _stored(hooked, table, "payload_hash", external_id)
 
 
 def _order_mapped(hooked: Hooked, order_id: int) -> bool:
@@ -210,14 +214,7 @@ def test_the_sensor_launches_the_job_that_applies_deliveries(hooked: Hooked) -> 
 
 
 def _status(hooked: Hooked, table: str, external_id: int) -> str:
-    return str(
-        scalar(
-            hooked.engine,
-            f"SELECT status FROM {table} WHERE connector_id = :c AND external_id = :e",
-            c=hooked.connector.id,
-            e=str(external_id),
-        )
-    )
+    return _stored(hooked, table, "status", external_id)
 
 
 def test_deleted_then_restored_through_the_deletion_model(hooked: Hooked) -> None:
