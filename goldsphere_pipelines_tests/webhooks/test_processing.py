@@ -247,3 +247,11 @@ def test_deleted_then_restored_through_the_deletion_model(hooked: Hooked) -> Non
     assert topics.count("product.deleted") == 1
     assert topics.count("product.restored") == 1
     assert {d.status for d in hooked.deliveries()} == {"applied"}
+
+
+def test_the_sensor_alternative_ships_stopped() -> None:
+    from goldsphere_pipelines.definitions import defs
+
+    sensor = defs.resolve_sensor_def("webhook_deliveries_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    assert defs.resolve_job_def("apply_webhook_deliveries_job").partitions_def is not None
