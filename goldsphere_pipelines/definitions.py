@@ -11,13 +11,14 @@ import dagster as dg
 
 from goldsphere_pipelines.defs.assets import SOURCE_SPECS, SYNC_ASSETS
 from goldsphere_pipelines.defs.checks import ASSET_CHECKS
+from goldsphere_pipelines.defs.deletions import deletions, reconcile_connector_job
 from goldsphere_pipelines.defs.jobs import sync_connector_job, test_connection_job
 from goldsphere_pipelines.defs.resources import (
     ConnectorSync,
     GoldsphereDatabase,
     WooCommerceResource,
 )
-from goldsphere_pipelines.defs.schedules import hourly_delta_sync
+from goldsphere_pipelines.defs.schedules import hourly_delta_sync, nightly_reconcile
 from goldsphere_pipelines.defs.sensors import connector_partitions_sensor
 from goldsphere_pipelines.defs.webhooks import (
     apply_webhook_deliveries_job,
@@ -31,10 +32,15 @@ RESOURCES = {
 }
 
 defs = dg.Definitions(
-    assets=[*SOURCE_SPECS, *SYNC_ASSETS],
+    assets=[*SOURCE_SPECS, *SYNC_ASSETS, deletions],
     asset_checks=ASSET_CHECKS,
-    jobs=[sync_connector_job, test_connection_job, apply_webhook_deliveries_job],
-    schedules=[hourly_delta_sync],
+    jobs=[
+        sync_connector_job,
+        test_connection_job,
+        reconcile_connector_job,
+        apply_webhook_deliveries_job,
+    ],
+    schedules=[hourly_delta_sync, nightly_reconcile],
     sensors=[connector_partitions_sensor, webhook_deliveries_sensor],
     resources=RESOURCES,
     executor=dg.in_process_executor,

@@ -136,11 +136,16 @@ def database_counts(engine: Engine, connector_id: Any) -> DemoCounts:
 
 
 STEP_FIELDS = {
-    "products_extract": ("mode", "fetched", "new", "changed", "unchanged", "invalid", "requests"),
+    "products_extract": (
+        "mode", "fetched", "new", "changed", "unchanged", "invalid", "trashed", "requests",
+    ),
     "products_map": ("mapped", "not_sellable", "failed"),
-    "orders_extract": ("mode", "fetched", "new", "changed", "unchanged", "invalid", "requests"),
+    "orders_extract": (
+        "mode", "fetched", "new", "changed", "unchanged", "invalid", "trashed", "requests",
+    ),
     "orders_map": ("mapped", "failed", "awaiting_dependency", "requeued"),
-}
+    "reconcile": ("mode", "held", "fetched", "gone", "trashed", "requests"),
+}  # fmt: skip
 
 
 def run_summary(run: SyncRun) -> list[str]:

@@ -16,6 +16,7 @@ from goldsphere_pipelines.admin_api.dagster_launcher import DagsterLauncher
 from goldsphere_pipelines.admin_api.errors import install_error_handlers
 from goldsphere_pipelines.admin_api.routes import (
     connectors,
+    deletions,
     rules,
     syncs,
     webhook_receiver,
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(connectors.router)
     app.include_router(syncs.router)
     app.include_router(rules.router)
+    app.include_router(deletions.router)
     app.include_router(webhooks.router)
     app.include_router(webhook_receiver.router)
     return app

@@ -37,6 +37,8 @@ TRIGGER = "admin-api"
 
 PRODUCT_ASSET_KEYS = (("goldsphere", "external_product"), ("goldsphere", "products"))
 ORDER_ASSET_KEYS = (("goldsphere", "external_order"), ("goldsphere", "orders"))
+DELETIONS_ASSET_KEY = ("goldsphere", "deletions")
+"""Reconciliation: part of every sync (it acts on full passes), or launched alone."""
 
 ACTIVE_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
 """Run statuses during which a sync holds (or is about to take) the connector."""
@@ -105,7 +107,7 @@ def sync_asset_keys(*, sync_products: bool, sync_orders: bool) -> list[tuple[str
         keys += PRODUCT_ASSET_KEYS
     if sync_orders:
         keys += ORDER_ASSET_KEYS
-    return keys
+    return [*keys, DELETIONS_ASSET_KEY] if keys else keys
 
 
 class _Refused(Exception):
@@ -174,13 +176,22 @@ class DagsterLauncher:
         partitions sensor would, but only on its next tick)."""
         self._call(lambda client: client.add_dynamic_partition(PARTITIONS_DEF_NAME, partition_key))
 
-    def launch_sync(self, partition_key: str, asset_keys: Sequence[Sequence[str]]) -> LaunchedRun:
-        """Launch `sync_connector` for the partition, materializing `asset_keys`."""
+    def launch_sync(
+        self,
+        partition_key: str,
+        asset_keys: Sequence[Sequence[str]],
+        *,
+        sync_config: dict[str, Any] | None = None,
+    ) -> LaunchedRun:
+        """Launch `sync_connector` for the partition, materializing `asset_keys`;
+        `sync_config` sets fields of the run's `sync` resource (nothing secret)."""
+        run_config = {"resources": {"sync": {"config": sync_config}}} if sync_config else None
         run_id = self._call(
             lambda client: client.submit_job_execution(
                 SYNC_JOB_NAME,
                 repository_location_name=CODE_LOCATION_NAME,
                 repository_name=REPOSITORY_NAME,
+                run_config=run_config,
                 tags={PARTITION_TAG: partition_key, TRIGGER_TAG: TRIGGER},
                 asset_selection=[list(key) for key in asset_keys],
             )

@@ -20,6 +20,13 @@ import click
     help="Leave the benchmark's database in place (its name is in the output) to inspect it.",
 )
 @click.option(
+    "--phase",
+    "phases",
+    multiple=True,
+    type=click.Choice(["full_sync", "resync_no_change", "delta_1pct_changed", "reconcile"]),
+    help="Run only these phases (repeat the option); full_sync always runs. Default: all.",
+)
+@click.option(
     "--webhooks",
     is_flag=True,
     help="Measure webhooks instead: delivery → mapped row latency under --rate for --seconds.",
@@ -42,14 +49,15 @@ def bench(
     concurrency: int,
     seed: int,
     keep_database: bool,
+    phases: tuple[str, ...],
     webhooks: bool,
     rate: float,
     seconds: float,
     webhooks_mode: str,
     as_json: bool,
 ) -> None:
-    """Full sync, re-sync and 1 % delta of a sandbox store; prints one JSON object.
-    With --webhooks: the webhook latency benchmark (README, "Webhooks")."""
+    """Full sync, re-sync, 1 % delta and reconciliation of a sandbox store; prints one JSON
+    object. With --webhooks: the webhook latency benchmark (README, "Webhooks")."""
     echo = None if as_json else lambda m: click.echo(m, err=True)
     if webhooks:
         from goldsphere_pipelines.bench_webhooks import (
@@ -67,7 +75,7 @@ def bench(
         )
         click.echo(json.dumps(run_webhook_benchmark(webhook_options, echo=echo), indent=2))
         return
-    from goldsphere_pipelines.bench import BenchOptions, run_benchmark
+    from goldsphere_pipelines.bench import PHASES, BenchOptions, run_benchmark
 
     options = BenchOptions(
         products=products,
@@ -77,6 +85,7 @@ def bench(
         concurrency=concurrency,
         seed=seed,
         keep_database=keep_database,
+        phases=phases or PHASES,
     )
     result = run_benchmark(options, echo=None if as_json else lambda m: click.echo(m, err=True))
     click.echo(json.dumps(result, indent=None if as_json else 2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from goldsphere_pipelines.cli import deletions as _deletions  # noqa: F401  (reconcile, deletions)
 from goldsphere_pipelines.cli import sync as _sync  # noqa: F401  (adds test/sync/runs)
 from goldsphere_pipelines.cli.admin_api import admin_api
 from goldsphere_pipelines.cli.bench import bench

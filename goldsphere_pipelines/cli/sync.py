@@ -74,11 +74,11 @@ def sync_command(
     if as_json:
         click.echo(json.dumps(run.model_dump(mode="json", by_alias=True)))
     else:
-        _print_run(run.model_dump(mode="json", by_alias=True), result.run_id)
+        print_run(run.model_dump(mode="json", by_alias=True), result.run_id)
     sys.exit(0 if result.success and run.status == "success" else 1)
 
 
-def _print_run(run: dict[str, Any], dagster_run_id: str) -> None:
+def print_run(run: dict[str, Any], dagster_run_id: str) -> None:
     click.echo(f"run {run['id']} ({run['status']}), Dagster run {dagster_run_id}")
     for step, stats in run["stats"].items():
         if step == "errors" or not isinstance(stats, dict):
@@ -114,5 +114,16 @@ def runs_command(name: str, limit: int, as_json: bool) -> None:
         finished = run.finished_at.isoformat(timespec="seconds") if run.finished_at else "-"
         click.echo(
             f"{run.started_at.isoformat(timespec='seconds')}  {run.status:8} finished {finished}"
-            f"  trigger={run.trigger}  {run.error or ''}"
+            f"  trigger={run.trigger}{_deletion_counts(run.stats)}  {run.error or ''}"
         )
+
+
+def _deletion_counts(stats: dict[str, Any]) -> str:
+    """`  trashed=… gone=… restored=…` over the run's steps, when any is not zero."""
+    totals = {
+        what: sum(int(s.get(what, 0)) for s in stats.values() if isinstance(s, dict))
+        for what in ("trashed", "gone", "restored")
+    }
+    if not any(totals.values()):
+        return ""
+    return "  " + " ".join(f"{what}={n}" for what, n in totals.items())

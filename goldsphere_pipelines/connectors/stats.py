@@ -28,6 +28,8 @@ class StepStats:
     not_sellable: int = 0
     requeued: int = 0
     """Orders that were awaiting a dependency when the step began, mapped again by it."""
+    held: int = 0
+    """Records held as not deleted when a reconciliation began."""
     trash_listed: int = 0
     """Records the shop's trash listing (`status=trash`) returned."""
     trashed: int = 0

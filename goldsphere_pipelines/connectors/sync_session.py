@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 from uuid import UUID
 
@@ -47,6 +47,8 @@ class SyncSession:
     run_id: UUID
     runs: SyncRunRepository
     lock: HeldLock
+    step_modes: dict[str, str] = field(default_factory=dict)
+    """The mode of each step run so far (an extract's `full` or `delta`), by step name."""
 
     @classmethod
     @contextmanager
@@ -94,6 +96,7 @@ class SyncSession:
             self.runs.fail(self.run_id, f"{name}: {describe_failure(exc)}")
             raise
         self.runs.merge_stats(self.run_id, name, stats.as_json(), stats.errors)
+        self.step_modes[name] = stats.mode
         return stats
 
     def ensure_lock_held(self, *, unless_checked_within: float = 0.0) -> None:

@@ -4,6 +4,7 @@ import dagster as dg
 
 from goldsphere_pipelines.connectors.configuration import get_connector
 from goldsphere_pipelines.defs.assets import external_product, orders, products
+from goldsphere_pipelines.defs.deletions import RECONCILE_STEP, STOPPED_MODE, deletions
 from goldsphere_pipelines.defs.metadata import errors_table
 from goldsphere_pipelines.defs.resources import GoldsphereDatabase
 from goldsphere_pipelines.storage.external_records import ExternalRecordRepository
@@ -136,3 +137,49 @@ ASSET_CHECKS = [
     duplicate_references,
     stale_running_runs,
 ]
+
+
+# A pass marking up to this many records is never unusual: a small shop's normal week.
+USUAL_FLOOR = 10
+USUAL_FACTOR = 3
+PASSES_COMPARED = 10
+
+
+@dg.asset_check(
+    asset=deletions,
+    description="The last reconciliation completed and marked no more records deleted than "
+    "usual (3x the mean of the passes before it, at least 10).",
+)
+def reconciliation_findings(
+    context: dg.AssetCheckExecutionContext, database: GoldsphereDatabase
+) -> dg.AssetCheckResult:
+    connector = _connector(context, database)
+    runs = SyncRunRepository(database.get_engine()).list_for_connector(connector.id, limit=100)
+    # Passes that ran (a delta sync skips the step), newest first; stopped ones included.
+    passes = [
+        r.stats[RECONCILE_STEP]
+        for r in runs
+        if str(r.stats.get(RECONCILE_STEP, {}).get("mode", "")).startswith("reconcile")
+    ]
+    done = [p for p in passes if p.get("mode") != STOPPED_MODE]
+    last = passes[0] if passes else {}
+    marked = int(last.get("gone", 0)) + int(last.get("trashed", 0))
+    earlier = [int(p.get("gone", 0)) + int(p.get("trashed", 0)) for p in done[1:]]
+    earlier = earlier[:PASSES_COMPARED]
+    usual = max(USUAL_FLOOR, USUAL_FACTOR * sum(earlier) / len(earlier)) if earlier else None
+    stopped = last.get("skipped_reason") if last.get("mode") == STOPPED_MODE else None
+    return dg.AssetCheckResult(
+        passed=not stopped and (usual is None or marked <= usual),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "connector": connector.name,
+            "marked": marked,
+            "gone": int(last.get("gone", 0)),
+            "trashed": int(last.get("trashed", 0)),
+            "usual_at_most": round(usual, 1) if usual is not None else "no earlier pass",
+            "stopped": str(stopped or ""),
+        },
+    )
+
+
+ASSET_CHECKS.append(reconciliation_findings)

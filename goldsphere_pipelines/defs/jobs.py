@@ -5,15 +5,17 @@ import dagster as dg
 from goldsphere_pipelines.connectors.configuration import get_connector
 from goldsphere_pipelines.connectors.store_client import ClientSettings, check_connection
 from goldsphere_pipelines.defs.assets import SYNC_ASSETS
+from goldsphere_pipelines.defs.deletions import deletions
 from goldsphere_pipelines.defs.partitions import connector_partitions
 from goldsphere_pipelines.defs.resources import GoldsphereDatabase, WooCommerceResource
 from goldsphere_pipelines.storage.credentials import load_cipher
 
 sync_connector_job = dg.define_asset_job(
     name="sync_connector",
-    selection=dg.AssetSelection.assets(*SYNC_ASSETS),
+    selection=dg.AssetSelection.assets(*SYNC_ASSETS, deletions),
     partitions_def=connector_partitions,
-    description="Run Sync Now: products, then orders, for one connector partition.",
+    description="Run Sync Now: products, then orders, for one connector partition; a full "
+    "pass also reconciles what the shop deleted.",
 )
 
 

@@ -64,6 +64,8 @@ class ConnectorSync(dg.ConfigurableResource):  # type: ignore[type-arg]
     overlap_seconds: int = 300
     product_reconcile_hours: float = 24.0
     full_refresh: bool = False
+    force_reconcile: bool = False
+    """Let a reconciliation remove more than the connector's removal_share_limit."""
 
     _stack: ExitStack | None = PrivateAttr(default=None)
     _session: SyncSession | None = PrivateAttr(default=None)

@@ -17,6 +17,7 @@ from goldsphere_pipelines.defs.assets import SYNC_ASSETS, external_order, extern
 from goldsphere_pipelines.defs.assets import orders as orders_asset
 from goldsphere_pipelines.defs.assets import products as products_asset
 from goldsphere_pipelines.defs.checks import ASSET_CHECKS
+from goldsphere_pipelines.defs.deletions import deletions
 from goldsphere_pipelines.defs.partitions import CONNECTOR_PARTITIONS_NAME
 from goldsphere_pipelines.defs.resources import TRIGGER_TAG
 
@@ -45,13 +46,18 @@ def instance_for_cli() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def sync_selection(*, sync_products: bool, sync_orders: bool) -> list[Any]:
+def sync_selection(
+    *, sync_products: bool, sync_orders: bool, reconcile_only: bool = False
+) -> list[Any]:
+    """The assets a sync materializes; `reconcile_only`: the reconciliation alone."""
+    if reconcile_only:
+        return [deletions]
     selected: list[Any] = []
     if sync_products:
         selected += [external_product, products_asset]
     if sync_orders:
         selected += [external_order, orders_asset]
-    return selected
+    return [*selected, deletions] if selected else selected
 
 
 def materialize_connector(
@@ -64,14 +70,17 @@ def materialize_connector(
     resources: Mapping[str, Any] | None = None,
     with_checks: bool = True,
     log_level: str = "INFO",
+    reconcile_only: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Materialize the selected assets of one connector partition; never raises for a
     failed step (inspect `result.success`)."""
     if connector_name not in instance.get_dynamic_partitions(CONNECTOR_PARTITIONS_NAME):
         instance.add_dynamic_partitions(CONNECTOR_PARTITIONS_NAME, [connector_name])
-    selected = sync_selection(sync_products=sync_products, sync_orders=sync_orders)
+    selected = sync_selection(
+        sync_products=sync_products, sync_orders=sync_orders, reconcile_only=reconcile_only
+    )
     selection = dg.AssetSelection.assets(*selected)
-    assets: list[Any] = list(SYNC_ASSETS)
+    assets: list[Any] = [*SYNC_ASSETS, deletions]
     if with_checks:
         assets += ASSET_CHECKS
     return dg.materialize(

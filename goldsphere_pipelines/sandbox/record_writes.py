@@ -13,6 +13,7 @@ fields of the body are ignored here (the sandbox's catalogue is generated).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -25,20 +26,48 @@ from goldsphere_pipelines.sandbox.store import AlreadyTrashed, SandboxStore
 Write = Callable[[tuple[str, ...], dict[str, str], bytes, str], Any]
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """How the store reads, trashes, restores and deletes one kind of top-level record."""
+
+    post_type: str
+    statuses: tuple[str, ...]
+    get: Callable[[int, str], dict[str, Any] | None]
+    trash: Callable[[int], None]
+    restore: Callable[[int, str], None]
+    delete: Callable[[int], None]
+
+
 def handler(store: SandboxStore, route: str, method: str) -> Write | None:
     """The write for `method` on the route named `route`, or None (WordPress's 404)."""
-    writes: dict[tuple[str, str], Write] = {
-        ("product", "POST"): lambda g, p, b, base: _update_product(store, int(g[0]), b, base),
-        ("product", "PUT"): lambda g, p, b, base: _update_product(store, int(g[0]), b, base),
-        ("product", "DELETE"): lambda g, p, b, base: _delete_product(store, int(g[0]), p, base),
-        ("variation", "DELETE"): lambda g, p, b, base: _delete_variation(
-            store, int(g[0]), int(g[1]), p, base
+    kinds = {
+        "product": _Kind(
+            "product",
+            PRODUCT_STATUSES,
+            store.get_product,
+            store.trash_product,
+            store.restore_product,
+            store.delete_product,
         ),
-        ("order", "POST"): lambda g, p, b, base: _update_order(store, int(g[0]), b, base),
-        ("order", "PUT"): lambda g, p, b, base: _update_order(store, int(g[0]), b, base),
-        ("order", "DELETE"): lambda g, p, b, base: _delete_order(store, int(g[0]), p, base),
+        "order": _Kind(
+            "shop_order",
+            ORDER_STATUSES,
+            store.get_order,
+            store.trash_order,
+            store.restore_order,
+            store.delete_order,
+        ),
     }
-    return writes.get((route, method))
+    if route == "variation" and method == "DELETE":
+        return lambda g, p, b, base: _delete_variation(store, int(g[0]), int(g[1]), p, base)
+    kind = kinds.get(route)
+    if kind is None:
+        return None
+    if method in ("POST", "PUT"):
+        return lambda g, p, b, base: _update(kind, int(g[0]), b, base)
+    if method == "DELETE":
+        return lambda g, p, b, base: _delete(kind, int(g[0]), p, base)
+    return None
 
 
 def _force(params: dict[str, str]) -> bool:
@@ -60,31 +89,31 @@ def _status(body: bytes, allowed: tuple[str, ...]) -> str | None:
     return str(status)
 
 
-def _product(store: SandboxStore, product_id: int, base: str) -> dict[str, Any]:
-    payload = store.get_product(product_id, base)
+def _record(kind: _Kind, record_id: int, base: str) -> dict[str, Any]:
+    payload = kind.get(record_id, base)
     if payload is None:
-        raise rest_errors.invalid_id("product")
+        raise rest_errors.invalid_id(kind.post_type)
     return payload
 
 
-def _update_product(store: SandboxStore, product_id: int, body: bytes, base: str) -> Any:
-    _product(store, product_id, base)
-    status = _status(body, PRODUCT_STATUSES)
+def _update(kind: _Kind, record_id: int, body: bytes, base: str) -> Any:
+    _record(kind, record_id, base)
+    status = _status(body, kind.statuses)
     if status is not None:
-        store.restore_product(product_id, status)
-    return _product(store, product_id, base)
+        kind.restore(record_id, status)
+    return _record(kind, record_id, base)
 
 
-def _delete_product(store: SandboxStore, product_id: int, params: dict[str, str], base: str) -> Any:
-    previous = _product(store, product_id, base)
+def _delete(kind: _Kind, record_id: int, params: dict[str, str], base: str) -> Any:
+    previous = _record(kind, record_id, base)
     if _force(params):
-        store.delete_product(product_id)
+        kind.delete(record_id)
         return previous
     try:
-        store.trash_product(product_id)
+        kind.trash(record_id)
     except AlreadyTrashed as exc:
-        raise rest_errors.already_trashed("product") from exc
-    return _product(store, product_id, base)
+        raise rest_errors.already_trashed(kind.post_type) from exc
+    return _record(kind, record_id, base)
 
 
 def _delete_variation(
@@ -97,30 +126,3 @@ def _delete_variation(
         raise rest_errors.trash_not_supported("product_variation")
     store.delete_variation(variation_id)
     return previous
-
-
-def _order(store: SandboxStore, order_id: int, base: str) -> dict[str, Any]:
-    payload = store.get_order(order_id, base)
-    if payload is None:
-        raise rest_errors.invalid_id("shop_order")
-    return payload
-
-
-def _update_order(store: SandboxStore, order_id: int, body: bytes, base: str) -> Any:
-    _order(store, order_id, base)
-    status = _status(body, ORDER_STATUSES)
-    if status is not None:
-        store.restore_order(order_id, status)
-    return _order(store, order_id, base)
-
-
-def _delete_order(store: SandboxStore, order_id: int, params: dict[str, str], base: str) -> Any:
-    previous = _order(store, order_id, base)
-    if _force(params):
-        store.delete_order(order_id)
-        return previous
-    try:
-        store.trash_order(order_id)
-    except AlreadyTrashed as exc:
-        raise rest_errors.already_trashed("shop_order") from exc
-    return _order(store, order_id, base)

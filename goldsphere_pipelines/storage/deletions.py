@@ -253,18 +253,21 @@ class DeletionStateRepository:
             counts.update({how: int(n) for how, n in rows})
             return counts
 
-    def parent_of(self, connector_id: UUID, external_ids: Sequence[str]) -> dict[str, str]:
-        """variation id → parent id, for the given variation ids we hold."""
-        if self._kind != "product" or not external_ids:
-            return {}
+    def held_variations(self, connector_id: UUID) -> dict[int, set[int]]:
+        """parent id → ids of its variations not deleted (variations are a small share)."""
+        held: dict[int, set[int]] = {}
+        if self._kind != "product":
+            return held
         with self._engine.connect() as conn:
-            return dict(
-                conn.execute(
-                    sa.text(
-                        "SELECT external_id, parent_external_id FROM external_product "
-                        "WHERE connector_id = :cid AND external_id = ANY(CAST(:ids AS text[])) "
-                        "AND parent_external_id IS NOT NULL"
-                    ),
-                    {"cid": connector_id, "ids": list(external_ids)},
-                ).all()
+            rows = conn.execute(
+                sa.text(
+                    "SELECT external_id, parent_external_id FROM external_product "
+                    "WHERE connector_id = :cid AND parent_external_id IS NOT NULL "
+                    "AND deleted_at IS NULL"
+                ),
+                {"cid": connector_id},
             )
+            for variation, parent in rows:
+                if variation.isdigit() and parent.isdigit():
+                    held.setdefault(int(parent), set()).add(int(variation))
+        return held

@@ -23,6 +23,7 @@ from goldsphere_pipelines.woocommerce.credentials import AuthMode, WooCredential
 from goldsphere_pipelines.woocommerce.errors import InvalidResponseError, WooCommerceError
 from goldsphere_pipelines.woocommerce.fetching import Fetched, Fetcher
 from goldsphere_pipelines.woocommerce.filters import PAGING_PARAMS, filter_params
+from goldsphere_pipelines.woocommerce.id_listing import IdListing, IdPage, list_ids
 from goldsphere_pipelines.woocommerce.pagination import Page, Window, scan
 from goldsphere_pipelines.woocommerce.parsing import parse_count_header
 from goldsphere_pipelines.woocommerce.redaction import Redactor, guard_http_loggers
@@ -72,6 +73,10 @@ def _ssl_context(ca_bundle_pem: str) -> ssl.SSLContext:
             f"The connector's CA bundle is not a valid PEM certificate bundle ({exc}). "
             "Give the store's CA certificate(s) in PEM form (-----BEGIN CERTIFICATE-----).",
         ) from None
+
+
+# WooCommerce's maximum page size: the fewest requests for an id listing.
+ID_PAGE_SIZE = 100
 
 
 class WooCommerceClient:
@@ -333,6 +338,28 @@ class WooCommerceClient:
             workers=workers,
             on_reread=lambda: self.stats.add(rereads=1),
             what=_collection_name(path),
+        )
+
+    def list_ids(self, path: str, params: Mapping[str, str | int] | None = None) -> IdListing:
+        """Every id of the collection at `path`, 100 a page (`_fields=id`), `concurrency`
+        pages at a time; `IncompleteListingError` unless the listing is provably complete
+        (see `id_listing`). Errors of the store raise as from any other read."""
+        url = self._url(path)
+        fixed: dict[str, str | int] = {
+            **(params or {}),
+            "per_page": ID_PAGE_SIZE,
+            "orderby": "id",
+            "order": "asc",
+            "_fields": "id",
+        }
+
+        def fetch(page: int) -> IdPage:
+            fetched = self._fetcher.get(url, {**fixed, "page": page}, expect="list")
+            self.stats.add(pages=1)
+            return fetched.value, parse_count_header(fetched.headers.get("X-WP-Total"))
+
+        return list_ids(
+            fetch, per_page=ID_PAGE_SIZE, workers=self.concurrency, what=_collection_name(path)
         )
 
     # -- single records and counts --------------------------------------------------------

@@ -35,5 +35,5 @@ def test_sync_asset_keys_are_the_jobs_assets() -> None:
     assert {tuple(key) for key in both} == job_keys
     products = launcher.sync_asset_keys(sync_products=True, sync_orders=False)
     orders = launcher.sync_asset_keys(sync_products=False, sync_orders=True)
-    assert [key[1] for key in products] == ["external_product", "products"]
-    assert [key[1] for key in orders] == ["external_order", "orders"]
+    assert [key[1] for key in products] == ["external_product", "products", "deletions"]
+    assert [key[1] for key in orders] == ["external_order", "orders", "deletions"]

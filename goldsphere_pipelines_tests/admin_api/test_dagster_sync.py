@@ -138,6 +138,7 @@ def test_sync_now_materializes_only_what_was_asked(
     run = _wait_for_end(dagster, launched.json()["runId"])
     assert run["status"] == "SUCCESS", f"see {dagster.log_path}"
     assert sorted(key["path"] for key in run["assetSelection"]) == [
+        ["goldsphere", "deletions"],
         ["goldsphere", "external_product"],
         ["goldsphere", "products"],
     ]

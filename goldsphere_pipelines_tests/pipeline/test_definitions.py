@@ -21,6 +21,7 @@ def test_asset_graph_puts_products_before_orders():
         "goldsphere/products",
         "goldsphere/external_order",
         "goldsphere/orders",
+        "goldsphere/deletions",
     }
 
     def parents(key: str) -> set[str]:
@@ -31,13 +32,18 @@ def test_asset_graph_puts_products_before_orders():
     assert parents("goldsphere/products") == {"goldsphere/external_product"}
     assert parents("goldsphere/external_order") == {"woocommerce/orders", "goldsphere/products"}
     assert parents("goldsphere/orders") == {"goldsphere/external_order"}
+    assert parents("goldsphere/deletions") == {
+        "goldsphere/external_product",
+        "goldsphere/external_order",
+    }
     for key in ("woocommerce/products", "woocommerce/orders"):
         assert not graph.get(dg.AssetKey.from_user_string(key)).is_materializable
 
 
 def test_schedule_ships_stopped_and_sensor_runs():
-    schedule = defs.resolve_schedule_def("hourly_delta_sync")
-    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    for name in ("hourly_delta_sync", "nightly_reconcile"):
+        schedule = defs.resolve_schedule_def(name)
+        assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
     sensor = defs.resolve_sensor_def("connector_partitions_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 

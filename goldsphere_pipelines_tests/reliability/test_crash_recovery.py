@@ -54,9 +54,11 @@ def status_counts(engine: sa.Engine, table: str, connector: Connector) -> dict[s
 
 def _batch_statuses(engine: sa.Engine, table: str, connector: Connector, batch: int) -> set[str]:
     # A first pass maps all rows in id order: batch N is the N-th slice of BATCH rows.
+    # Rows stored as deleted (the shop's trash) are never mapped.
     found = rows(
         engine,
-        f"SELECT status FROM {table} WHERE connector_id = :c ORDER BY id OFFSET :skip LIMIT :n",
+        f"SELECT status FROM {table} WHERE connector_id = :c AND deleted_at IS NULL "
+        "ORDER BY id OFFSET :skip LIMIT :n",
         c=connector.id,
         skip=(batch - 1) * BATCH,
         n=BATCH,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, status
 
@@ -43,18 +43,31 @@ def launch_sync(
     partition, materializing the products assets, the orders assets or both. Follow the
     run at `runUrl`; its counts and errors appear in `GET .../runs`."""
     request = body or SyncRequest()
+    keys = sync_asset_keys(sync_products=request.sync_products, sync_orders=request.sync_orders)
+    return launch_for_connector(context, connector, keys, doing="synced")
+
+
+def launch_for_connector(
+    context: ApiContext,
+    connector: str,
+    keys: list[tuple[str, ...]],
+    *,
+    doing: str,
+    sync_config: dict[str, Any] | None = None,
+) -> SyncLaunched:
+    """Launch `sync_connector` for the connector's partition with `keys`, unless it is
+    disabled or busy; `doing` names the work in the refusal ("synced")."""
     found = get_connector(context.engine, connector)
     if found.is_disabled:
         raise GoldsphereError(
-            f"Connector '{found.name}' is disabled, so it cannot be synced; enable it first.",
+            f"Connector '{found.name}' is disabled, so it cannot be {doing}; enable it first.",
             code="connector_disabled",
         )
-    keys = sync_asset_keys(sync_products=request.sync_products, sync_orders=request.sync_orders)
     # Check and launch under one lock, so two clicks in a row start one run, not two.
     with context.launch_lock:
-        _refuse_when_busy(context, found)
+        refuse_when_busy(context, found)
         context.launcher.ensure_partition(found.name)
-        launched = context.launcher.launch_sync(found.name, keys)
+        launched = context.launcher.launch_sync(found.name, keys, sync_config=sync_config)
     return SyncLaunched(
         run_id=launched.run_id,
         status=launched.status,
@@ -62,7 +75,7 @@ def launch_sync(
     )
 
 
-def _refuse_when_busy(context: ApiContext, connector: Connector) -> None:
+def refuse_when_busy(context: ApiContext, connector: Connector) -> None:
     if is_sync_locked(context.engine, connector.id):
         raise SyncAlreadyRunningError(
             f"A sync of connector '{connector.name}' is running right now; wait for it to "
