@@ -15,7 +15,7 @@ One model for syncs (trash listing, reconciliation) and webhooks. API:
     its `orderstatus` becomes `cancelled` (default `keep` leaves it).
   * the records' `external_reference` rows are flagged (`deleted_at`). References stay
     usable: an order whose product was deleted still maps.
-- `mark_restored(engine, connector_id, kind, external_ids) -> list[str]`
+- `mark_restored(engine, connector_id, kind, external_ids, deleted_before=None) -> list[str]`
   Returns the ids restored (with a product's variations deleted together with it). Clears
   the deleted state and the references' flag and sets the rows `pending`: the next mapping
   step (`transform.map_pending_products` / `map_pending_orders`) writes the shop's values
@@ -109,13 +109,21 @@ def mark_deleted_in(
 
 
 def mark_restored(
-    engine: Engine, connector_id: UUID, kind: RecordKind, external_ids: Sequence[str]
+    engine: Engine,
+    connector_id: UUID,
+    kind: RecordKind,
+    external_ids: Sequence[str],
+    *,
+    deleted_before: datetime | None = None,
 ) -> list[str]:
-    """Clear the deleted state; the rows are mapped again from the shop's payload."""
+    """Clear the deleted state; the rows are mapped again from the shop's payload.
+    `deleted_before` (UTC): restore only deletions learned before then, e.g. the moment
+    a listing that shows the records began."""
     if not external_ids:
         return []
+    before = _utc_naive(deleted_before) if deleted_before is not None else None
     with engine.begin() as conn:
-        restored = store.mark_rows_restored(conn, connector_id, kind, external_ids)
+        restored = store.mark_rows_restored(conn, connector_id, kind, external_ids, before)
         store.flag_references(conn, reference_source(connector_id), kind, restored, None)
     if restored:
         logger.info("Restored %d %s(s); they are mapped again.", len(restored), kind)

@@ -5,6 +5,9 @@ of a page or two and released: memory holds a bounded number of pages, whatever 
 store's size.
 The first sync of an entity reads everything; later ones read only what changed since the
 watermark, minus an overlap. The watermark advances only after every page is committed.
+Each pass also reads the shop's trash (`status=trash`, which the default listing leaves
+out) with the same filter, and stores those records marked trashed; a record we hold as
+deleted that the listing has again is restored (`connectors.deletions`).
 """
 
 from __future__ import annotations
@@ -200,7 +203,14 @@ class _Extractor:
     def restore_listed(self) -> None:
         """Records we hold as deleted that the shop lists again are restored (mapped anew)."""
         if self.listed_deleted:
-            restored = mark_restored(self.engine, self.connector_id, self.kind, self.listed_deleted)
+            # A deletion learned (a webhook) after this pass began is newer than its listing.
+            restored = mark_restored(
+                self.engine,
+                self.connector_id,
+                self.kind,
+                self.listed_deleted,
+                deleted_before=self.started_at,
+            )
             self.stats.restored += len(restored)
 
     def finish(self) -> None:

@@ -632,6 +632,10 @@ class SandboxStore:
             rows, keys = self._variation_rows(parent, query)
             records = []
             for vid in cut_page(rows, keys, query.start, query.per_page):
+                if query.fields == ("id",):
+                    # An id scan must not cost a full render per variation.
+                    records.append(orjson.dumps({"id": vid}))
+                    continue
                 index = parent.variation_ids.index(vid)
                 payload = variation_payload(self._catalogue, parent, index, BASE_PLACEHOLDER)
                 if query.fields:
@@ -866,6 +870,8 @@ class SandboxStore:
     def _render_product(self, product_id: int, query: ListQuery) -> dict[str, Any]:
         spec = self._catalogue.by_id[product_id]
         fields = query.fields
+        if fields == ("id",):
+            return {"id": spec.id}
         if fields and spec.overrides is None and _PRODUCT_LIGHT_FIELDS.issuperset(fields):
             # An id scan (`_fields=id`) must not cost a full render per record.
             offset = self.config.utc_offset_minutes * 60
@@ -890,6 +896,9 @@ class SandboxStore:
         book = self._orders
         fields = query.fields
         order_id = book.ids[position]
+        if fields == ("id",):
+            # The id scan of a reconciliation: its cost is the latency knob's, not a render.
+            return orjson.dumps({"id": order_id})
         if fields and order_id not in book.overrides and _ORDER_LIGHT_FIELDS.issuperset(fields):
             offset = self.config.utc_offset_minutes * 60
             created, modified = book.created[position], book.modified[position]

@@ -100,11 +100,17 @@ def mark_rows_deleted(
 
 
 def mark_rows_restored(
-    conn: Connection, connector_id: UUID, kind: RecordKind, external_ids: Sequence[str]
+    conn: Connection,
+    connector_id: UUID,
+    kind: RecordKind,
+    external_ids: Sequence[str],
+    deleted_before: datetime | None = None,
 ) -> list[str]:
     """Clear the deleted state and send the rows back to mapping (status pending), so the
     next mapping step writes the shop's values again. A product's variations deleted with
-    it (same time, same way) come back with it; one deleted on its own stays deleted."""
+    it (same time, same way) come back with it; one deleted on its own stays deleted.
+    `deleted_before`: only rows marked before then (a deletion learned after a listing
+    was read is newer than what the listing says)."""
     if not external_ids:
         return []
     table = _TABLE[kind]
@@ -112,7 +118,8 @@ def mark_rows_restored(
         "deleted_at = NULL, deleted_how = NULL, status = 'pending', "
         "mapping_errors = '[]'::jsonb, updated_at = now()"
     )
-    params = {"cid": connector_id, "ids": list(external_ids)}
+    params = {"cid": connector_id, "ids": list(external_ids), "before": deleted_before}
+    older = " AND {t}deleted_at < CAST(:before AS timestamp)" if deleted_before else ""
     restored: list[str] = []
     if kind == "product":
         restored += [
@@ -121,7 +128,8 @@ def mark_rows_restored(
                 sa.text(
                     f"UPDATE external_product AS c SET {restore} FROM external_product AS p "
                     "WHERE p.connector_id = :cid AND p.external_id = ANY(CAST(:ids AS text[])) "
-                    "AND p.deleted_at IS NOT NULL AND c.connector_id = :cid "
+                    f"AND p.deleted_at IS NOT NULL{older.format(t='p.')} "
+                    "AND c.connector_id = :cid "
                     "AND c.parent_external_id = p.external_id "
                     "AND c.deleted_at = p.deleted_at AND c.deleted_how = p.deleted_how "
                     "RETURNING c.external_id"
@@ -134,8 +142,8 @@ def mark_rows_restored(
         for r in conn.execute(
             sa.text(
                 f"UPDATE {table} SET {restore} WHERE connector_id = :cid "
-                "AND external_id = ANY(CAST(:ids AS text[])) AND deleted_at IS NOT NULL "
-                "RETURNING external_id"
+                "AND external_id = ANY(CAST(:ids AS text[])) AND deleted_at IS NOT NULL"
+                f"{older.format(t='')} RETURNING external_id"
             ),
             params,
         )

@@ -102,6 +102,8 @@ def test_openapi_and_docs_are_served_without_a_token(app: FastAPI) -> None:
         "/admin/connectors/{id}/runs",
         "/admin/connectors/{id}/rules",
         "/admin/connectors/{id}/rules/{ruleId}",
+        "/admin/connectors/{id}/reconcile",
+        "/admin/connectors/{id}/deletions",
     }
     create = schema["paths"]["/admin/connectors"]["post"]
     assert create["responses"]["422"]["content"]["application/json"]["schema"] == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ def _mapped_simple_product(engine: sa.Engine, connector_id: Any) -> tuple[str, A
                 "SELECT p.external_id, r.internal_id FROM external_product p "
                 "JOIN external_reference r ON r.external_id = p.external_id "
                 "AND r.entity_type = 'product' AND r.source = 'woocommerce:' || :c "
+                "JOIN product g ON g.id = r.internal_id AND g.instock AND g.stockquantity > 0 "
                 "WHERE p.connector_id = CAST(:c AS uuid) AND p.parent_external_id IS NULL "
                 "AND p.status = 'mapped' ORDER BY p.external_id LIMIT 1"
             ),
@@ -94,3 +96,28 @@ def test_a_deleted_order_is_cancelled_only_under_the_cancel_setting(pipeline_db,
     deletions.mark_restored(pipeline_db, connector.id, "order", [external_id])
     assert sync(connector.name).success
     assert order_status() == status
+
+
+def test_a_listing_restores_only_deletions_learned_before_it_began(pipeline_db, shop_factory):
+    shop = shop_factory(products=30, orders=20)
+    connector = register(pipeline_db, shop)
+    assert sync(connector.name).success
+    earlier, _ = _mapped_simple_product(pipeline_db, connector.id)
+    deletions.mark_deleted(pipeline_db, connector.id, "product", [earlier], "webhook")
+    later, _ = _mapped_simple_product(pipeline_db, connector.id)
+    # As if the webhook had arrived while the next sync was listing the shop.
+    during = datetime.now(UTC) + timedelta(minutes=10)
+    deletions.mark_deleted(pipeline_db, connector.id, "product", [later], "webhook", at=during)
+
+    assert sync(connector.name, sync_settings={"full_refresh": True}).success
+    still = deletions.deletion_counts(pipeline_db, connector.id, "product")
+    assert still["webhook"] == 1
+    assert (
+        scalar(
+            pipeline_db,
+            "SELECT deleted_how FROM external_product WHERE connector_id = :c AND external_id = :e",
+            c=connector.id,
+            e=later,
+        )
+        == "webhook"
+    )
