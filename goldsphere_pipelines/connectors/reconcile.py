@@ -87,7 +87,12 @@ def reconcile(
     chosen = [k for k in KINDS if k in set(kinds)]
     stats = StepStats(mode="reconcile " + "+".join(chosen))
     try:
-        findings = [_find(engine, connector_id, lister, kind) for kind in chosen]
+        # Both kinds list at once: the client's concurrency caps the requests in flight
+        # across them, and neither listing's tail leaves the other's slots idle.
+        with ThreadPoolExecutor(len(chosen) or 1) as executor:
+            findings = list(
+                executor.map(lambda kind: _find(engine, connector_id, lister, kind), chosen)
+            )
     except WooCommerceError as exc:
         raise ReconcileStopped(
             f"The reconciliation stopped and marked nothing: {exc.message}"
