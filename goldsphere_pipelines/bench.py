@@ -210,6 +210,42 @@ def _cpu_seconds(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
+@contextmanager
+def bench_connector(url: str, shop: Any, connector_name: str) -> Iterator[sa.Engine]:
+    """The database at `url` migrated, `shop`'s customers as users, a connector for it; for
+    the block `GOLDSPHERE_DATABASE_URL` (and a credentials key) point there, as Dagster
+    resources and child processes read them. (`run_benchmark` does the same inline.)"""
+    saved_env = {
+        k: os.environ.get(k) for k in (settings.DATABASE_URL_ENV, "GOLDSPHERE_CREDENTIALS_KEY")
+    }
+    os.environ[settings.DATABASE_URL_ENV] = url
+    os.environ.setdefault("GOLDSPHERE_CREDENTIALS_KEY", generate_key())
+    engine_module._engine_for.cache_clear()
+    engine = create_engine(url)
+    try:
+        migrate(engine, with_core_schema=True)
+        seed_customers(engine, shop.customer_emails())
+        add_connector(
+            engine,
+            load_cipher(),
+            ConnectorCreate(
+                name=connector_name,
+                base_url=shop.base_url,
+                consumer_key=SecretStr(shop.consumer_key),
+                consumer_secret=SecretStr(shop.consumer_secret),
+            ),
+        )
+        yield engine
+    finally:
+        engine.dispose()
+        engine_module._engine_for.cache_clear()
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
     """Run the three phases; return one JSON-ready dict of figures."""
     from goldsphere_pipelines.defs.resources import (

@@ -24,6 +24,10 @@ from goldsphere_pipelines.defs.resources import (
 )
 from goldsphere_pipelines.defs.schedules import hourly_delta_sync, nightly_reconcile
 from goldsphere_pipelines.defs.sensors import connector_partitions_sensor
+from goldsphere_pipelines.defs.webhooks import (
+    apply_webhook_deliveries_job,
+    webhook_deliveries_sensor,
+)
 
 RESOURCES = {
     "database": GoldsphereDatabase(),
@@ -34,9 +38,15 @@ RESOURCES = {
 defs = dg.Definitions(
     assets=[*SOURCE_SPECS, *SYNC_ASSETS, deletions],
     asset_checks=ASSET_CHECKS,
-    jobs=[sync_connector_job, remap_connector_job, test_connection_job, reconcile_connector_job],
+    jobs=[
+        sync_connector_job,
+        remap_connector_job,
+        test_connection_job,
+        reconcile_connector_job,
+        apply_webhook_deliveries_job,
+    ],
     schedules=[hourly_delta_sync, nightly_reconcile],
-    sensors=[connector_partitions_sensor],
+    sensors=[connector_partitions_sensor, webhook_deliveries_sensor],
     resources=RESOURCES,
     executor=dg.in_process_executor,
 )

@@ -14,8 +14,17 @@ from goldsphere_pipelines.admin_api.body_limit import BodySizeLimit
 from goldsphere_pipelines.admin_api.context import ApiContext
 from goldsphere_pipelines.admin_api.dagster_launcher import DagsterLauncher
 from goldsphere_pipelines.admin_api.errors import install_error_handlers
-from goldsphere_pipelines.admin_api.routes import connectors, deletions, doctor, rules, syncs
+from goldsphere_pipelines.admin_api.routes import (
+    connectors,
+    deletions,
+    doctor,
+    rules,
+    syncs,
+    webhook_receiver,
+    webhooks,
+)
 from goldsphere_pipelines.admin_api.settings import load_settings
+from goldsphere_pipelines.connectors.webhook_receiver import MAX_WEBHOOK_BODY_BYTES
 from goldsphere_pipelines.storage.credentials import load_cipher
 from goldsphere_pipelines.storage.engine import default_engine
 
@@ -62,10 +71,16 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        by_path_prefix={webhook_receiver.WEBHOOK_PATH_PREFIX: MAX_WEBHOOK_BODY_BYTES},
+    )
     app.include_router(connectors.router)
     app.include_router(syncs.router)
     app.include_router(rules.router)
     app.include_router(doctor.router)
     app.include_router(deletions.router)
+    app.include_router(webhooks.router)
+    app.include_router(webhook_receiver.router)
     return app

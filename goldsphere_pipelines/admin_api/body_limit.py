@@ -6,6 +6,8 @@ arrive. Either way a body over the limit is answered with 413 and never buffered
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goldsphere_pipelines.admin_api.errors import error_response
@@ -14,17 +16,22 @@ from goldsphere_pipelines.admin_api.errors import error_response
 class BodySizeLimit:
     """ASGI middleware answering 413 to request bodies larger than `max_bytes`."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, by_path_prefix: Mapping[str, int] | None = None
+    ) -> None:
+        """`by_path_prefix`: other limits for paths starting with a prefix (webhooks)."""
         self.app = app
         self.max_bytes = max_bytes
+        self.by_path_prefix = dict(by_path_prefix or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope.get("path", ""))
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._reject(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._reject(scope, receive, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -34,16 +41,22 @@ class BodySizeLimit:
                 return  # the client went away before sending its body
             body = message.get("body", b"")
             size += len(body)
-            if size > self.max_bytes:
-                await self._reject(scope, receive, send)
+            if size > limit:
+                await self._reject(scope, receive, send, limit)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
                 break
         await self.app(scope, _replay(b"".join(chunks), receive), send)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = _readable_size(self.max_bytes)
+    def _limit(self, path: str) -> int:
+        for prefix, limit in self.by_path_prefix.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+        limit = _readable_size(max_bytes)
         response = error_response(
             413,
             "request_too_large",

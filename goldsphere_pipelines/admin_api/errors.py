@@ -40,6 +40,7 @@ STATUS_BY_CODE: dict[str, int] = {
     # Stored credentials no configured key can decrypt: the admin fixes it by storing new
     # ones (PUT with consumerKey and consumerSecret), so it is a conflict, not a crash.
     "credentials_key_wrong": 409,
+    "webhook_secret_missing": 409,
     "request_too_large": 413,
     "malformed_request": 400,
     "invalid_request": 422,

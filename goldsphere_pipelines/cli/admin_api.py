@@ -17,14 +17,25 @@ def admin_api() -> None:
 @click.option(
     "--port", default=8090, show_default=True, type=click.IntRange(1, 65535), help="TCP port."
 )
-def serve(host: str, port: int) -> None:
-    """Serve the admin API until interrupted. Syncs are launched in the Dagster webserver
-    at GOLDSPHERE_DAGSTER_URL (default http://127.0.0.1:3000)."""
+@click.option(
+    "--webhook-processor/--no-webhook-processor",
+    default=True,
+    show_default=True,
+    help="Apply received webhook deliveries in a background thread of this process.",
+)
+def serve(host: str, port: int, webhook_processor: bool) -> None:
+    """Serve the admin API and the webhook receiver (/webhooks/woocommerce/CONNECTOR) until
+    interrupted. Syncs are launched in the Dagster webserver at GOLDSPHERE_DAGSTER_URL
+    (default http://127.0.0.1:3000)."""
     import uvicorn
 
     from goldsphere_pipelines.admin_api import create_app
 
     app = create_app()
+    if webhook_processor:
+        from goldsphere_pipelines.cli.webhooks import start_processor
+
+        start_processor(app.state.context.engine)
     if not _is_loopback(host):
         click.echo(
             f"warning: serving on {host}, reachable from other machines; put a TLS-terminating "

@@ -30,6 +30,20 @@ from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT
     type=click.Choice(["full_sync", "resync_no_change", "delta_1pct_changed", "reconcile"]),
     help="Run only these phases (repeat the option); full_sync always runs. Default: all.",
 )
+@click.option(
+    "--webhooks",
+    is_flag=True,
+    help="Measure webhooks instead: delivery → mapped row latency under --rate for --seconds.",
+)
+@click.option("--rate", default=50.0, show_default=True, type=click.FloatRange(0.1, 1000))
+@click.option("--seconds", default=60.0, show_default=True, type=click.FloatRange(1, 3600))
+@click.option(
+    "--webhooks-mode",
+    default="processor",
+    show_default=True,
+    type=click.Choice(["processor", "sensor"]),
+    help="processor: admin-api serve's processor; sensor: the Dagster sensor + job instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 def bench(
     products: int,
@@ -41,10 +55,31 @@ def bench(
     keep_database: bool,
     dialect: str,
     phases: tuple[str, ...],
+    webhooks: bool,
+    rate: float,
+    seconds: float,
+    webhooks_mode: str,
     as_json: bool,
 ) -> None:
     """Full sync, re-sync, 1 % delta and reconciliation of a sandbox store; prints one JSON
-    object."""
+    object. With --webhooks: the webhook latency benchmark (README, "Webhooks")."""
+    echo = None if as_json else lambda m: click.echo(m, err=True)
+    if webhooks:
+        from goldsphere_pipelines.bench_webhooks import (
+            WebhookBenchOptions,
+            run_webhook_benchmark,
+        )
+
+        webhook_options = WebhookBenchOptions(
+            rate=rate,
+            seconds=seconds,
+            products=min(products, 200),
+            orders=min(orders, 2000),
+            mode=webhooks_mode,
+            seed=seed,
+        )
+        click.echo(json.dumps(run_webhook_benchmark(webhook_options, echo=echo), indent=2))
+        return
     from goldsphere_pipelines.bench import PHASES, BenchOptions, run_benchmark
 
     options = BenchOptions(

@@ -15,5 +15,16 @@ from goldsphere_pipelines.cli.db import db
 from goldsphere_pipelines.cli.demo import demo
 from goldsphere_pipelines.cli.rules import rules
 from goldsphere_pipelines.cli.sandbox import sandbox
+from goldsphere_pipelines.cli.webhooks import webhooks
 
-ALL: list[click.Command] = [db, connectors, credentials, rules, demo, bench, sandbox, admin_api]
+ALL: list[click.Command] = [
+    db,
+    connectors,
+    credentials,
+    rules,
+    webhooks,
+    demo,
+    bench,
+    sandbox,
+    admin_api,
+]

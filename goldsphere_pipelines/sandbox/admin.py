@@ -9,11 +9,16 @@
   modify_variation, delete_variation, add_order, modify_order, delete_order, modify_random
 - `GET  /_sandbox/ids/{products|variations|variable_products|orders}` → `{"ids": [...]}`
 - `GET  /_sandbox/customers` → `{"emails": [...]}`; `GET /_sandbox/counts`
+- `GET  /_sandbox/webhooks` → `{"subscriptions": [...], "sent": [...]}` (every delivery
+  made or dropped); `POST /_sandbox/webhooks/wait` `{"timeout": 30}` → `{"idle": bool}`
+  once every queued delivery was answered; `POST /_sandbox/webhooks/clear` forgets `sent`
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import ValidationError
@@ -113,7 +118,29 @@ def admin_routes(store: SandboxStore) -> list[BaseRoute]:
     async def counts(request: Request) -> Response:
         return JSONResponse(store.counts())
 
+    async def webhooks(request: Request) -> Response:
+        hub = store.webhooks
+        return JSONResponse(
+            {
+                "subscriptions": [s.payload() for s in hub.subscriptions()],
+                "sent": [asdict(sent) for sent in hub.sent()],
+            }
+        )
+
+    async def wait_webhooks(request: Request) -> Response:
+        body = await _json_object(request) or {}
+        timeout = float(body.get("timeout", 30))
+        idle = await asyncio.to_thread(store.webhooks.wait_idle, timeout)
+        return JSONResponse({"idle": idle})
+
+    async def clear_webhooks(request: Request) -> Response:
+        store.webhooks.clear_sent()
+        return JSONResponse({"ok": True})
+
     return [
+        Route("/webhooks", webhooks),
+        Route("/webhooks/wait", wait_webhooks, methods=["POST"]),
+        Route("/webhooks/clear", clear_webhooks, methods=["POST"]),
         Route("/health", health),
         Route("/faults", faults, methods=["GET", "POST"]),
         Route("/faults/clear", clear_faults, methods=["POST"]),

@@ -73,6 +73,16 @@ class FaultKnobs(BaseModel):
         True,
         description="False plays a store older than 5.8 that ignores modified_after/_before.",
     )
+    # Webhook deliveries (sandbox.webhooks), rolled per delivery.
+    webhook_rate_duplicate: Rate = Field(
+        0.0, ge=0, le=1, description="Share of deliveries sent twice with one delivery id."
+    )
+    webhook_rate_out_of_order: Rate = Field(
+        0.0, ge=0, le=1, description="Share of deliveries held back until the next one went."
+    )
+    webhook_rate_drop: Rate = Field(
+        0.0, ge=0, le=1, description="Share of deliveries never sent (lost on the way)."
+    )
 
 
 FAULT_KNOB_NAMES: frozenset[str] = frozenset(FaultKnobs.model_fields)

@@ -154,8 +154,10 @@ def run_sandbox(
                 if not thread.is_alive() or time.monotonic() > deadline:
                     raise RuntimeError("the sandbox server did not start")
                 time.sleep(0.005)
+            base_url = _base_url(sock, host, tls_files)
+            store.webhooks.source_url = base_url + "/"
             yield RunningSandbox(
-                base_url=_base_url(sock, host, tls_files),
+                base_url=base_url,
                 store=store,
                 consumer_key=store.consumer_key,
                 consumer_secret=store.consumer_secret,
@@ -182,10 +184,10 @@ def serve_forever(
     with _tls_setup(tls, tls_cert, tls_key) as tls_files:
         sock = _bind(host, port)
         try:
+            base_url = _base_url(sock, host, tls_files)
+            store.webhooks.source_url = base_url + "/"
             if on_ready is not None:
-                on_ready(
-                    _base_url(sock, host, tls_files), tls_files.ca_cert_path if tls_files else None
-                )
+                on_ready(base_url, tls_files.ca_cert_path if tls_files else None)
             app = create_app(store, log_requests=log_requests)
             with _stop_on_sigterm():
                 uvicorn.Server(_uvicorn_config(app, tls_files)).run(sockets=[sock])
@@ -275,6 +277,15 @@ class SandboxProcess:
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = self._admin("GET", "/counts")
         return counts
+
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        """Every delivery the store made or dropped (see `sandbox.webhooks.SentDelivery`)."""
+        sent: list[dict[str, Any]] = self._admin("GET", "/webhooks")["sent"]
+        return sent
+
+    def wait_for_webhooks(self, timeout: float = 30.0) -> bool:
+        """Block until every queued delivery was answered; False on timeout."""
+        return bool(self._admin("POST", "/webhooks/wait", {"timeout": timeout})["idle"])
 
     def close(self) -> None:
         if self._client is not None:

@@ -44,6 +44,7 @@ from goldsphere_pipelines.sandbox.orders import (
     OrderBook,
 )
 from goldsphere_pipelines.sandbox.rest_errors import RestError
+from goldsphere_pipelines.sandbox.webhooks import WebhookHub
 
 DEFAULT_BASE_URL = "http://127.0.0.1"
 _CACHE_SIZE = 24
@@ -101,6 +102,11 @@ class SandboxStore:
         self._mutation_random = random.Random(f"{config.seed}:mutations")
         self._list_pages_served = 0
         self._list_pages_with_records = 0
+        self.webhooks = WebhookHub(
+            woocommerce_version=config.woocommerce_version,
+            seed=config.seed,
+            knobs=lambda: self._faults.knobs,
+        )
 
     # --- credentials, faults, statistics ----------------------------------------------
 
@@ -288,6 +294,43 @@ class SandboxStore:
     def _bump(self, previous: int) -> int:
         return max(dates.now(), previous + 1)
 
+    # Every change is pushed to the webhooks subscribed to its topic, rendered as the REST
+    # API would show it right after the change (called under the store's lock).
+
+    def _webhook_base(self) -> str:
+        return self.webhooks.source_url.rstrip("/")
+
+    def _emit_product(self, event: str, product_id: int) -> None:
+        def render() -> dict[str, Any]:
+            spec = self._catalogue.by_id[product_id]
+            return product_payload(self._catalogue, spec, self._webhook_base())
+
+        self.webhooks.emit(f"product.{event}", product_id, render)
+
+    def _emit_variation(self, event: str, variation_id: int) -> None:
+        def render() -> dict[str, Any]:
+            parent, index = self._catalogue.variation_parent[variation_id]
+            return variation_payload(self._catalogue, parent, index, self._webhook_base())
+
+        self.webhooks.emit(f"product.{event}", variation_id, render)
+
+    def _emit_order(self, event: str, order_id: int) -> None:
+        def render() -> dict[str, Any]:
+            position = self._orders.index_of(order_id)
+            assert position is not None
+            return self._orders.payload(position, self._webhook_base())
+
+        self.webhooks.emit(f"order.{event}", order_id, render)
+
+    @staticmethod
+    def _status_event(before: str, after: str, trash: str) -> str:
+        """WooCommerce's topic for a save: trashing is `deleted`, untrashing `restored`."""
+        if after == trash and before != trash:
+            return "deleted"
+        if before == trash and after != trash:
+            return "restored"
+        return "updated"
+
     def add_product(
         self,
         *,
@@ -311,6 +354,9 @@ class SandboxStore:
                 overrides=overrides,
             )
             self._changed()
+            self._emit_product("created", spec.id)
+            for variation_id in spec.variation_ids:
+                self._emit_variation("created", variation_id)
             return spec.id
 
     def modify_product(
@@ -323,6 +369,7 @@ class SandboxStore:
         """Edit a product: price moves by 1 %, stock changes, `date_modified_gmt` is now."""
         with self._lock:
             spec = self._require_product(product_id)
+            before = spec.status
             spec.revision += 1
             if spec.stock_quantity:
                 spec.stock_quantity -= 1
@@ -332,6 +379,7 @@ class SandboxStore:
                 spec.overrides = {**(spec.overrides or {}), **overrides}
             spec.modified = self._bump(spec.modified)
             self._changed()
+            self._emit_product(self._status_event(before, spec.status, "trash"), product_id)
 
     def modify_variation(
         self, variation_id: int, *, overrides: dict[str, Any] | None = None
@@ -352,6 +400,8 @@ class SandboxStore:
                 state.overrides = {**(state.overrides or {}), **overrides}
             parent.modified = max(self._bump(parent.modified), state.modified)
             self._changed()
+            self._emit_variation("updated", variation_id)
+            self._emit_product("updated", parent.id)
 
     def delete_product(self, product_id: int) -> None:
         """Delete permanently (with its variations): it vanishes from every listing."""
@@ -360,6 +410,9 @@ class SandboxStore:
             self._catalogue.deleted.add(spec.id)
             self._catalogue.deleted.update(spec.variation_ids)
             self._changed()
+            for variation_id in spec.variation_ids:
+                self._emit_variation("deleted", variation_id)
+            self._emit_product("deleted", spec.id)
 
     def trash_product(self, product_id: int) -> None:
         """Move to the trash, as `DELETE /products/{id}` without force: only `status=trash`
@@ -379,9 +432,11 @@ class SandboxStore:
     def _set_product_status(self, spec: ProductSpec, status: str) -> None:
         # WordPress saves the post with its new status: its modified date moves; nothing
         # else of the product changes.
+        before = spec.status
         spec.status = status
         spec.modified = self._bump(spec.modified)
         self._changed()
+        self._emit_product(self._status_event(before, status, "trash"), spec.id)
 
     def trash_order(self, order_id: int) -> None:
         """Move to the trash, as `DELETE /orders/{id}` without force."""
@@ -405,9 +460,11 @@ class SandboxStore:
 
     def _set_order_status(self, position: int, status: str) -> None:
         book = self._orders
+        before = ORDER_STATUSES[book.status[position]]
         book.status[position] = STATUS_CODE[status]
         book.modified[position] = self._bump(book.modified[position])
         self._changed()
+        self._emit_order(self._status_event(before, status, "trash"), book.ids[position])
 
     def churn(self, kind: Literal["products", "orders"], *, vanish: int, appear: int) -> None:
         """Delete `vanish` records of `kind` for good and add `appear` new ones, at random
@@ -434,6 +491,8 @@ class SandboxStore:
             self._catalogue.deleted.add(variation_id)
             parent.modified = self._bump(parent.modified)
             self._changed()
+            self._emit_variation("deleted", variation_id)
+            self._emit_product("updated", parent.id)
 
     def add_order(
         self,
@@ -465,6 +524,7 @@ class SandboxStore:
             if overrides:
                 self._orders.overrides[order_id] = dict(overrides)
             self._changed()
+            self._emit_order("created", order_id)
             return order_id
 
     def modify_order(
@@ -483,12 +543,15 @@ class SandboxStore:
             if position is None:
                 raise KeyError(order_id)
             book.revision[order_id] = book.revision.get(order_id, 0) + 1
+            before = ORDER_STATUSES[book.status[position]]
             if status is not None:
                 book.status[position] = STATUS_CODE[status]
             if overrides:
                 book.overrides[order_id] = {**book.overrides.get(order_id, {}), **overrides}
             book.modified[position] = self._bump(book.modified[position])
             self._changed()
+            after = ORDER_STATUSES[book.status[position]]
+            self._emit_order(self._status_event(before, after, "trash"), order_id)
 
     def delete_order(self, order_id: int) -> None:
         """Delete permanently (not trash): it vanishes from every listing."""
@@ -497,6 +560,7 @@ class SandboxStore:
                 raise KeyError(order_id)
             self._orders.deleted.add(order_id)
             self._changed()
+            self._emit_order("deleted", order_id)
 
     def modify_random(
         self, kind: Literal["products", "orders", "variations"], count: int

@@ -36,11 +36,17 @@ from goldsphere_pipelines.sandbox.settings_payloads import (
     system_status,
 )
 from goldsphere_pipelines.sandbox.store import Page, SandboxStore
+from goldsphere_pipelines.sandbox.webhooks import WEBHOOK_TOPICS, PingFailedError
 
 TRANSPORT_KEY = "goldsphere.sandbox.transport"
 """ASGI scope extension under which the sandbox's server puts the connection's transport."""
 ORIGINAL_PATH_KEY = "goldsphere.sandbox.original_raw_path"
 """Set when `?rest_route=` was rewritten: the path the client signed (OAuth)."""
+
+BODY_KEY = "goldsphere.sandbox.body"
+"""Where a write request's body is kept for its (synchronous) handler."""
+_WEBHOOK_ROUTES = frozenset({"webhooks", "webhook"})
+_WEBHOOK_WRITES = frozenset({("webhooks", "POST"), ("webhook", "DELETE"), ("webhook", "PUT")})
 
 API_PREFIX = "/wp-json/wc/v3"
 JSON = "application/json; charset=UTF-8"
@@ -84,6 +90,8 @@ class WooCommerceApi:
             (re.compile(r"^/system_status/?$"), "system_status", self._system_status, True),
             (re.compile(r"^/settings/?$"), "settings", self._settings, True),
             (re.compile(r"^/settings/([\w-]+)/?$"), "settings_group", self._settings_group, True),
+            (re.compile(r"^/webhooks/?$"), "webhooks", self._webhooks, True),
+            (re.compile(r"^/webhooks/(\d+)/?$"), "webhook", self._webhook, True),
         ]  # fmt: skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -114,7 +122,12 @@ class WooCommerceApi:
             await self._send(response, request, scope, receive, send, started)
             return
         body_in = await request.body() if request.method in ("POST", "PUT") else b""
-        reply = self._handle(request, path, route, body_in)
+        if route is not None and route[1] in _WEBHOOK_ROUTES:
+            # Saving a webhook pings its delivery URL: off the event loop.
+            scope[BODY_KEY] = body_in
+            reply = await asyncio.to_thread(self._handle, request, path, route, body_in)
+        else:
+            reply = self._handle(request, path, route, body_in)
         body = reply.raw if reply.raw is not None else orjson.dumps(reply.body)
         if faults.body is not None and not (faults.body == "truncated" and reply.status != 200):
             self.store.stats_counter.fault(faults.body)
@@ -169,6 +182,10 @@ class WooCommerceApi:
             if route is None:
                 raise rest_errors.no_route()
             groups, name, handler, needs_auth = route
+            if (name, request.method) in _WEBHOOK_WRITES:
+                if not outcome.authenticated:
+                    raise rest_errors.cannot_edit()
+                return handler(request, groups, _base_url(request))
             if request.method not in ("GET", "HEAD"):
                 write = record_writes.handler(self.store, name, request.method)
                 if write is None:
@@ -262,6 +279,54 @@ class WooCommerceApi:
             )
         return _Reply(200, _fields(request, system_status(self.store.config, base)))
 
+    def _webhooks(self, request: Request, groups: tuple[str, ...], base: str) -> _Reply:
+        hub = self.store.webhooks
+        if request.method == "GET":
+            return _Reply(200, [s.payload() for s in hub.subscriptions()])
+        self._require_write()
+        body = _json_body(request)
+        topic, url = body.get("topic"), body.get("delivery_url")
+        problems = {}
+        if topic not in WEBHOOK_TOPICS:
+            problems["topic"] = ("rest_invalid_param", "Invalid topic.")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            problems["delivery_url"] = ("rest_invalid_param", "delivery_url is not a URL.")
+        if problems:
+            raise rest_errors.invalid_params(problems)
+        hub.source_url = base + "/"
+        try:
+            subscription = hub.subscribe(
+                name=str(body.get("name") or f"Webhook created by the REST API: {topic}"),
+                topic=str(topic),
+                delivery_url=str(url),
+                secret=str(body.get("secret") or ""),
+                status=str(body.get("status") or "active"),
+            )
+        except PingFailedError as error:
+            raise RestError(400, "woocommerce_rest_webhook_ping_failed", str(error)) from error
+        return _Reply(201, subscription.payload())
+
+    def _webhook(self, request: Request, groups: tuple[str, ...], base: str) -> _Reply:
+        hub = self.store.webhooks
+        webhook_id = int(groups[0])
+        if request.method in ("DELETE", "PUT"):
+            self._require_write()
+        found = hub.delete(webhook_id) if request.method == "DELETE" else hub.get(webhook_id)
+        if found is None:
+            raise RestError(404, "woocommerce_rest_webhook_invalid_id", "Invalid ID.")
+        if request.method == "PUT":
+            status = _json_body(request).get("status")
+            if status in ("active", "paused", "disabled"):
+                found.status = str(status)
+                found.failure_count = 0
+        return _Reply(200, found.payload())
+
+    def _require_write(self) -> None:
+        if self.store.config.key_permissions not in ("write", "read_write"):
+            raise rest_errors.authentication_error(
+                "The API key provided does not have write permissions."
+            )
+
     def _settings(self, request: Request, groups: tuple[str, ...], base: str) -> _Reply:
         return _Reply(200, settings_groups(base))
 
@@ -269,6 +334,16 @@ class WooCommerceApi:
         if groups[0] != "general":
             raise RestError(404, "rest_setting_setting_group_invalid", "Invalid setting group.")
         return _Reply(200, settings_general(self.store.config, base))
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = orjson.loads(request.scope.get(BODY_KEY) or b"{}")
+    except orjson.JSONDecodeError:
+        body = None
+    if not isinstance(body, dict):
+        raise RestError(400, "rest_invalid_json", "Invalid JSON body passed.")
+    return body
 
 
 def _api_path(scope: Scope) -> str:

@@ -20,6 +20,12 @@ from goldsphere_pipelines.errors import GoldsphereError
 # Lock ids live in a namespace of their own (the first key of the two-key form), so they
 # cannot collide with the migration lock or with locks another application takes.
 _SYNC_LOCK_NAMESPACE = 0x6773
+# A webhook processor pass writes a connector's rows under this lock; a sync takes it too,
+# after its own, and keeps it to the end: passes never interleave with a sync's writes.
+_WEBHOOK_PASS_NAMESPACE = 0x6774
+# How long a starting sync waits for a webhook pass to finish (a pass takes milliseconds
+# to a few seconds; this bounds a stuck one).
+_WEBHOOK_PASS_WAIT_MS = 60_000
 
 
 class SyncAlreadyRunningError(GoldsphereError):
@@ -91,6 +97,7 @@ def connector_sync_lock(
                 "finish (see its run in the Dagster UI), then start this one again."
             )
         try:
+            _wait_for_webhook_pass(conn, connector_id, connector_name)
             yield HeldLock(conn, connector_name)
         finally:
             # An invalidated connection was lost, and the lock went with it (see
@@ -98,11 +105,53 @@ def connector_sync_lock(
             if not conn.invalidated:
                 try:
                     conn.execute(
-                        sa.text("SELECT pg_advisory_unlock(:ns, :key)"),
-                        {"ns": _SYNC_LOCK_NAMESPACE, "key": _lock_key(connector_id)},
+                        sa.text("SELECT pg_advisory_unlock_all()"),
                     )
                 except sa.exc.DBAPIError:
                     # The connection is gone (database restarted): the lock went with it.
+                    conn.invalidate()
+    finally:
+        conn.close()
+
+
+def _wait_for_webhook_pass(conn: sa.Connection, connector_id: UUID, connector_name: str) -> None:
+    try:
+        conn.exec_driver_sql(f"SET lock_timeout = {_WEBHOOK_PASS_WAIT_MS}")
+        conn.execute(
+            sa.text("SELECT pg_advisory_lock(:ns, :key)"),
+            {"ns": _WEBHOOK_PASS_NAMESPACE, "key": _lock_key(connector_id)},
+        )
+    except sa.exc.OperationalError as exc:
+        raise SyncAlreadyRunningError(
+            f"A webhook pass of connector {connector_name!r} has held its rows for over "
+            f"{_WEBHOOK_PASS_WAIT_MS // 1000} s; start the sync again in a moment."
+        ) from exc
+    finally:
+        conn.exec_driver_sql("RESET lock_timeout")
+
+
+@contextmanager
+def webhook_pass_lock(engine: Engine, connector_id: UUID) -> Iterator[bool]:
+    """Hold the connector's webhook pass lock for the block when it is free: yields False,
+    holding nothing, while a sync (or another pass) has it."""
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        acquired = bool(
+            conn.execute(
+                sa.text("SELECT pg_try_advisory_lock(:ns, :key)"),
+                {"ns": _WEBHOOK_PASS_NAMESPACE, "key": _lock_key(connector_id)},
+            ).scalar_one()
+        )
+        try:
+            yield acquired
+        finally:
+            if acquired and not conn.invalidated:
+                try:
+                    conn.execute(
+                        sa.text("SELECT pg_advisory_unlock(:ns, :key)"),
+                        {"ns": _WEBHOOK_PASS_NAMESPACE, "key": _lock_key(connector_id)},
+                    )
+                except sa.exc.DBAPIError:
                     conn.invalidate()
     finally:
         conn.close()

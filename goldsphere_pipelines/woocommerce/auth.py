@@ -72,11 +72,15 @@ class WooOAuth1Auth(httpx.Auth):
         )
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        # GETs only: no body to sign. A new request keeps the caller's URL free of the key.
+        # A new request keeps the caller's URL free of the key. A JSON body (the one write,
+        # creating webhooks) is not part of an OAuth 1.0a signature: it is carried as is.
         url, headers, _ = self._signer.prepare(
             request.method, str(request.url), dict(request.headers), b""
         )
-        yield httpx.Request(request.method, url, headers=headers, extensions=request.extensions)
+        content = request.read() if request.method not in ("GET", "HEAD") else None
+        yield httpx.Request(
+            request.method, url, headers=headers, content=content, extensions=request.extensions
+        )
 
     def __repr__(self) -> str:
         return f"WooOAuth1Auth(signature_type={self._signer.signature_type!r})"

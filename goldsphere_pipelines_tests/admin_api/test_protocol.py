@@ -106,6 +106,11 @@ def test_openapi_and_docs_are_served_without_a_token(app: FastAPI) -> None:
         "/admin/connectors/{id}/doctor/apply",
         "/admin/connectors/{id}/reconcile",
         "/admin/connectors/{id}/deletions",
+        "/admin/connectors/{id}/webhooks",
+        "/admin/connectors/{id}/webhooks/secret",
+        "/admin/connectors/{id}/webhooks/register",
+        "/admin/connectors/{id}/webhooks/process",
+        "/webhooks/woocommerce/{connector}",
     }
     create = schema["paths"]["/admin/connectors"]["post"]
     assert create["responses"]["422"]["content"]["application/json"]["schema"] == {

@@ -59,7 +59,7 @@ def test_the_api_keeps_its_contract(
 ) -> None:
     schema = schemathesis.openapi.from_asgi("/admin/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
-    assert len(operations) == 15
+    assert len(operations) == 20
     for operation in operations:
 
         @given(case=_cases(operation, seeded_connector["id"]))

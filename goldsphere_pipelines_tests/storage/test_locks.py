@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from goldsphere_pipelines.storage.locks import (
+    _SYNC_LOCK_NAMESPACE,
     SyncAlreadyRunningError,
     SyncLockLostError,
     _lock_key,
@@ -22,9 +23,9 @@ def _terminate_lock_holder(engine: sa.Engine, connector_id: uuid.UUID) -> None:
             sa.text(
                 "SELECT pg_terminate_backend(pid) FROM pg_locks "
                 "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() "
-                "AND objid = :key"
+                "AND classid = :ns AND objid = :key"
             ),
-            {"key": _lock_key(connector_id)},
+            {"ns": _SYNC_LOCK_NAMESPACE, "key": _lock_key(connector_id)},
         ).all()
     assert len(holders) == 1
 

@@ -27,6 +27,8 @@ LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Tables a test may fill; reference data (metal, productType, producer, currency,
 # country) stays as the migration loaded it.
 DATA_TABLES = (
+    "external_webhook_delivery",
+    "external_webhook",
     "external_reference",
     "external_gone_product",
     "external_product",
