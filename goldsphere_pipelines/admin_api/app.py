@@ -16,8 +16,12 @@ from goldsphere_pipelines.admin_api.dagster_launcher import DagsterLauncher
 from goldsphere_pipelines.admin_api.errors import install_error_handlers
 from goldsphere_pipelines.admin_api.routes import connectors, rules, syncs
 from goldsphere_pipelines.admin_api.settings import load_settings
+from goldsphere_pipelines.admin_api.ui import create_ui
 from goldsphere_pipelines.storage.credentials import load_cipher
 from goldsphere_pipelines.storage.engine import default_engine
+
+UI_PATH = "/admin/ui"
+"""The Connectivity page (HTML, signed in with a goldsphere admin's e-mail and password)."""
 
 DESCRIPTION = """\
 Connectivity for goldsphere admins: WooCommerce connectors, their encrypted credentials,
@@ -66,4 +70,5 @@ def create_app(
     app.include_router(connectors.router)
     app.include_router(syncs.router)
     app.include_router(rules.router)
+    app.mount(UI_PATH, create_ui(context))
     return app
