@@ -175,12 +175,38 @@ def _detail_values(
 ) -> dict[str, Any]:
     runs = _runs(context, str(summary.id), RUNS_SHOWN)
     rules = rule_service.list_connector_rules(context.engine, summary.name)
+    panel = _panel_values(context, summary, run_id) if run_id else {}
     return {
+        **panel,
         "connector": summary,
         "runs": runs,
         "rules": rules,
         "run_url": context.launcher.run_url,
         "watch_run": run_id,
+    }
+
+
+def _panel_values(context: ApiContext, summary: ConnectorSummary, run_id: str) -> dict[str, Any]:
+    """The watched Dagster run and, once the run has written it, its sync record."""
+    try:
+        dagster_status = context.launcher.run_status(run_id)
+        dagster_problem = None
+    except GoldsphereError as exc:
+        dagster_status, dagster_problem = UNKNOWN_STATUS, exc.message
+    sync_run = next(
+        (r for r in _runs(context, str(summary.id), 20) if r.dagster_run_id == run_id), None
+    )
+    finished = dagster_problem is not None or (
+        dagster_status in FINISHED_STATUSES and (sync_run is None or sync_run.status != "running")
+    )
+    return {
+        "connector": summary,
+        "watch_run": run_id,
+        "dagster_status": dagster_status,
+        "dagster_problem": dagster_problem,
+        "sync_run": sync_run,
+        "finished": finished,
+        "run_url": context.launcher.run_url,
     }
 
 
@@ -453,30 +479,7 @@ def _routes(ui: FastAPI) -> None:
         session = current_session(request)
         context = context_of(request)
         summary = configuration.show_connector(context.engine, connector_id)
-        try:
-            dagster_status = context.launcher.run_status(run_id)
-            dagster_problem = None
-        except GoldsphereError as exc:
-            dagster_status, dagster_problem = UNKNOWN_STATUS, exc.message
-        sync_run = next(
-            (r for r in _runs(context, str(summary.id), 20) if r.dagster_run_id == run_id), None
-        )
-        finished = dagster_problem is not None or (
-            dagster_status in FINISHED_STATUSES
-            and (sync_run is None or sync_run.status != "running")
-        )
-        return _page(
-            request,
-            "run_panel.html",
-            session,
-            connector=summary,
-            watch_run=run_id,
-            dagster_status=dagster_status,
-            dagster_problem=dagster_problem,
-            sync_run=sync_run,
-            finished=finished,
-            run_url=context.launcher.run_url,
-        )
+        return _page(request, "run_panel.html", session, **_panel_values(context, summary, run_id))
 
     @ui.get("/connectors/{connector_id}/runs/{sync_run_id}", response_class=HTMLResponse)
     def run_errors_page(request: Request, connector_id: str, sync_run_id: str) -> Response:

@@ -70,10 +70,21 @@ class StepCounts:
     counts: list[tuple[str, Any]]
 
 
+STEP_ORDER = ("products_extract", "products_map", "orders_extract", "orders_map")
+"""The order a sync runs its steps in (the stored stats come back sorted otherwise)."""
+
+
+def _in_run_order(stats: dict[str, Any]) -> list[tuple[str, Any]]:
+    def position(step: str) -> tuple[int, str]:
+        return (STEP_ORDER.index(step) if step in STEP_ORDER else len(STEP_ORDER), step)
+
+    return sorted(stats.items(), key=lambda item: position(item[0]))
+
+
 def step_counts(stats: dict[str, Any]) -> list[StepCounts]:
     """Each step's counts, in the run's order, without timings and empty figures."""
     steps = []
-    for step, values in stats.items():
+    for step, values in _in_run_order(stats):
         if not isinstance(values, dict):
             continue
         shown = [
@@ -103,7 +114,7 @@ def error_count(run: SyncRun) -> int:
 def counts_line(run: SyncRun) -> str:
     """One line for the connector list: what the run fetched and mapped."""
     parts = []
-    for step, values in run.stats.items():
+    for step, values in _in_run_order(run.stats):
         if not isinstance(values, dict):
             continue
         for name in ("fetched", "mapped", "failed"):

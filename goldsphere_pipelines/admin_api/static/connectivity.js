@@ -1,6 +1,6 @@
 // Follows a launched sync: re-reads the run panel from the server until it has ended
-// (the panel then comes back without data-poll-url). No framework; the page works
-// without it, with a link to the same panel.
+// (the panel then comes back without data-poll-url), then reloads the page once. No
+// framework; without script the page offers a reload link instead.
 (function () {
   "use strict";
   var INTERVAL_MS = 1500;
@@ -22,9 +22,15 @@
           var holder = document.createElement("div");
           holder.innerHTML = html;
           var next = holder.querySelector("#run-panel");
-          if (next) {
-            panel.replaceWith(next);
+          if (!next) {
+            return;
+          }
+          panel.replaceWith(next);
+          if (next.hasAttribute("data-poll-url")) {
             poll(next);
+          } else {
+            // The run has ended: reload once, so the sync history and status show it too.
+            window.location.reload();
           }
         })
         .catch(function () {
