@@ -36,6 +36,8 @@ from goldsphere_pipelines_tests.admin_api.support import (
     text_of_files,
 )
 
+BROWSER_EXPECT_TIMEOUT_MS = 30_000
+
 _SECRETS = SuiteSecrets()
 _LEDGER = Ledger()
 
@@ -186,9 +188,11 @@ def browser() -> Iterator[Any]:
     if executable is None:
         no_browser("no Chromium found (chromium, or GOLDSPHERE_CHROMIUM)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         no_browser("Playwright for Python is not installed (`make install`)")
+    # Pages of a Dagster webserver on a shared CI machine take seconds, not milliseconds.
+    expect.set_options(timeout=BROWSER_EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         try:
             launched = playwright.chromium.launch(executable_path=executable, args=launch_args())
