@@ -209,7 +209,12 @@ def test_journey_a_connect_test_sync_and_sign_out(
         "network responses": responses,
         "cookies": [repr(cookies)],
     }
-    for secret in (suite_secrets.consumer_secret, suite_secrets.other_secret):
+    # The key is write-only too: typed in, never shown back.
+    for secret in (
+        suite_secrets.consumer_secret,
+        suite_secrets.other_secret,
+        suite_secrets.consumer_key,
+    ):
         for where, texts in looked_at.items():
             assert not any(secret in text for text in texts), f"a secret is in the {where}"
             assert not any(secret[3:] in text for text in texts), f"a secret is in the {where}"

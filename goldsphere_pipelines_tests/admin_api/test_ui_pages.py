@@ -285,3 +285,46 @@ def test_pages_forbid_framing_and_inline_script(client: TestClient) -> None:
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
     assert "<script>" not in response.text
+
+
+def test_a_ca_bundle_upload_goes_through_the_services_check(
+    client: TestClient, api: Api, admin_email: str, shop: RunningSandbox
+) -> None:
+    connector = api.add_connector(shop.base_url, name="bundle-shop")
+    page_path = f"{UI}/connectors/{connector['id']}"
+    assert sign_in(client, admin_email).status_code == 303
+    token = csrf_of(client.get(page_path).text)
+    response = client.post(
+        page_path,
+        data={"csrf_token": token, "sync_products": "on", "sync_orders": "on"},
+        files={"ca_bundle": ("ca.pem", b"-----BEGIN CERTIFICATE-----\nnot one\n", "text/plain")},
+    )
+    assert response.status_code == 422
+    assert 'id="ca_bundle-error"' in response.text
+    assert "only to https:// stores" in response.text
+    assert api.get(f"/admin/connectors/{connector['id']}").json()["hasCaBundle"] is False
+
+
+def test_saving_without_key_and_secret_keeps_the_stored_pair(
+    client: TestClient, api: Api, admin_email: str, shop: RunningSandbox
+) -> None:
+    connector = api.add_connector(shop.base_url, name="keep-shop")
+    page_path = f"{UI}/connectors/{connector['id']}"
+    assert sign_in(client, admin_email).status_code == 303
+    token = csrf_of(client.get(page_path).text)
+    saved = client.post(
+        page_path,
+        data={"csrf_token": token, "sync_products": "on"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    summary = api.get(f"/admin/connectors/{connector['id']}").json()
+    assert summary["syncOrders"] is False
+    test = api.post(f"/admin/connectors/{connector['id']}/test")
+    assert test.json()["success"] is True, test.text
+    only_key = client.post(
+        page_path,
+        data={"csrf_token": token, "consumer_key": api.secrets.other_key, "sync_products": "on"},
+    )
+    assert only_key.status_code == 422
+    assert "Give both the consumer key and the consumer secret" in only_key.text
