@@ -14,10 +14,11 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from goldsphere_pipelines.admin_api import sync_launch
@@ -106,6 +107,7 @@ def create_ui(context: ApiContext) -> FastAPI:
     ui.add_exception_handler(GoldsphereError, _error_page)
     ui.add_exception_handler(StarletteHTTPException, _http_error_page)
     ui.add_exception_handler(sa.exc.OperationalError, _database_page)
+    ui.add_exception_handler(RequestValidationError, _invalid_request_page)
 
     @ui.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -116,6 +118,28 @@ def create_ui(context: ApiContext) -> FastAPI:
 
     _routes(ui)
     return ui
+
+
+class ConnectorForm(BaseModel):
+    """The fields of the add and edit forms, as posted (checkboxes are absent when off)."""
+
+    csrf_token: str = Field("", max_length=200)
+    base_url: str = Field("", max_length=2000)
+    name: str = Field("", max_length=200)
+    consumer_key: str = Field("", max_length=500, repr=False)
+    consumer_secret: str = Field("", max_length=500, repr=False)
+    auth_mode: str = Field("", max_length=20)
+    remove_ca_bundle: str | None = None
+    sync_products: str | None = None
+    sync_orders: str | None = None
+
+    @property
+    def products(self) -> bool:
+        return _checked(self.sync_products)
+
+    @property
+    def orders(self) -> bool:
+        return _checked(self.sync_orders)
 
 
 def _page(
@@ -285,35 +309,28 @@ def _routes(ui: FastAPI) -> None:
     @ui.post("/connectors", response_class=HTMLResponse)
     def create_connector(
         request: Request,
-        csrf_token: Annotated[str, Form()] = "",
-        base_url: Annotated[str, Form(max_length=2000)] = "",
-        name: Annotated[str, Form(max_length=200)] = "",
-        consumer_key: Annotated[str, Form(max_length=500)] = "",
-        consumer_secret: Annotated[str, Form(max_length=500)] = "",
-        auth_mode: Annotated[str, Form(max_length=20)] = "",
-        sync_products: Annotated[str | None, Form()] = None,
-        sync_orders: Annotated[str | None, Form()] = None,
+        form: Annotated[ConnectorForm, Form()],
         ca_bundle: Annotated[UploadFile | None, File()] = None,
     ) -> Response:
-        session = _posted(request, csrf_token)
+        session = _posted(request, form.csrf_token)
         context = context_of(request)
         values = {
-            "base_url": base_url,
-            "name": name,
-            "auth_mode": auth_mode,
-            "sync_products": _checked(sync_products),
-            "sync_orders": _checked(sync_orders),
+            "base_url": form.base_url,
+            "name": form.name,
+            "auth_mode": form.auth_mode,
+            "sync_products": form.products,
+            "sync_orders": form.orders,
         }
         try:
             body = ConnectorCreate(
-                base_url=base_url,
-                name=name.strip() or None,
-                consumer_key=SecretStr(consumer_key),
-                consumer_secret=SecretStr(consumer_secret),
-                auth_mode=AuthMode(auth_mode) if auth_mode else None,
+                base_url=form.base_url,
+                name=form.name.strip() or None,
+                consumer_key=SecretStr(form.consumer_key),
+                consumer_secret=SecretStr(form.consumer_secret),
+                auth_mode=AuthMode(form.auth_mode) if form.auth_mode else None,
                 ca_bundle_pem=_ca_bundle(ca_bundle),
-                sync_products=_checked(sync_products),
-                sync_orders=_checked(sync_orders),
+                sync_products=form.products,
+                sync_orders=form.orders,
             )
             summary = configuration.add_connector(context.engine, context.cipher, body)
         except ValidationError as exc:
@@ -375,32 +392,27 @@ def _routes(ui: FastAPI) -> None:
     def update_connector(
         request: Request,
         connector_id: str,
-        csrf_token: Annotated[str, Form()] = "",
-        base_url: Annotated[str, Form(max_length=2000)] = "",
-        consumer_key: Annotated[str, Form(max_length=500)] = "",
-        consumer_secret: Annotated[str, Form(max_length=500)] = "",
-        auth_mode: Annotated[str, Form(max_length=20)] = "",
-        remove_ca_bundle: Annotated[str | None, Form()] = None,
-        sync_products: Annotated[str | None, Form()] = None,
-        sync_orders: Annotated[str | None, Form()] = None,
+        form: Annotated[ConnectorForm, Form()],
         ca_bundle: Annotated[UploadFile | None, File()] = None,
     ) -> Response:
-        session = _posted(request, csrf_token)
+        session = _posted(request, form.csrf_token)
         context = context_of(request)
         changes: dict[str, Any] = {
-            "base_url": base_url or None,
-            "auth_mode": AuthMode(auth_mode) if auth_mode in set(AuthMode) else None,
-            "sync_products": _checked(sync_products),
-            "sync_orders": _checked(sync_orders),
+            "base_url": form.base_url or None,
+            "auth_mode": AuthMode(form.auth_mode) if form.auth_mode in set(AuthMode) else None,
+            "sync_products": form.products,
+            "sync_orders": form.orders,
         }
         # Empty key and secret fields keep the stored pair ("leave empty to keep").
-        if consumer_key or consumer_secret:
-            changes["consumer_key"] = SecretStr(consumer_key) if consumer_key else None
-            changes["consumer_secret"] = SecretStr(consumer_secret) if consumer_secret else None
+        if form.consumer_key or form.consumer_secret:
+            changes["consumer_key"] = SecretStr(form.consumer_key) if form.consumer_key else None
+            changes["consumer_secret"] = (
+                SecretStr(form.consumer_secret) if form.consumer_secret else None
+            )
         uploaded = _ca_bundle(ca_bundle)
         if uploaded is not None:
             changes["ca_bundle_pem"] = uploaded
-        elif _checked(remove_ca_bundle):
+        elif _checked(form.remove_ca_bundle):
             changes["ca_bundle_pem"] = None
         try:
             summary = configuration.update_connector(
@@ -593,6 +605,18 @@ async def _http_error_page(request: Request, exc: Exception) -> Response:
         else str(exc.detail)[:300]
     )
     return _page(request, "error.html", None, status_code=exc.status_code, message=message)
+
+
+async def _invalid_request_page(request: Request, exc: Exception) -> Response:
+    # Only the browser's own forms post here; anything else is refused without echoing it.
+    return _page(
+        request,
+        "error.html",
+        None,
+        status_code=422,
+        message="The form could not be read (a field is too long or malformed). "
+        "Go back, correct it and send it again.",
+    )
 
 
 async def _database_page(request: Request, exc: Exception) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -56,6 +57,16 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> object:
         data={"email": email, "password": password, "csrf_token": csrf_of(form.text)},
         follow_redirects=False,
     )
+
+
+def open_connector_page(
+    client: TestClient, api: Api, email: str, shop: RunningSandbox, name: str
+) -> tuple[dict[str, Any], str, str]:
+    """A new connector of the sandbox shop, signed in: (its summary, its page, CSRF token)."""
+    connector: dict[str, Any] = api.add_connector(shop.base_url, name=name)
+    page_path = f"{UI}/connectors/{connector['id']}"
+    assert sign_in(client, email).status_code == 303
+    return connector, page_path, csrf_of(client.get(page_path).text)
 
 
 def test_without_a_session_every_page_redirects_to_sign_in(client: TestClient) -> None:
@@ -232,43 +243,30 @@ def test_add_connector_shows_the_services_messages_beside_their_fields(
 def test_mapping_rules_are_listed_added_with_validation_and_removed(
     client: TestClient, api: Api, admin_email: str, shop: RunningSandbox
 ) -> None:
-    connector = api.add_connector(shop.base_url, name="rules-shop")
-    page_path = f"{UI}/connectors/{connector['id']}"
-    assert sign_in(client, admin_email).status_code == 303
-    token = csrf_of(client.get(page_path).text)
-    bad = client.post(
-        f"{page_path}/rules",
-        data={
-            "csrf_token": token,
-            "entity_type": "product",
-            "source_field": "name",
-            "target_field": "no_such_field",
-            "transform": "",
-        },
-    )
+    connector, page_path, token = open_connector_page(client, api, admin_email, shop, "rules-shop")
+
+    def post_rule(target_field: str, source_field: str = "name", transform: str = "") -> Any:
+        return client.post(
+            f"{page_path}/rules",
+            data={
+                "csrf_token": token,
+                "entity_type": "product",
+                "source_field": source_field,
+                "target_field": target_field,
+                "transform": transform,
+            },
+        )
+
+    bad = post_rule("no_such_field")
     assert bad.status_code == 422
     assert "no_such_field" in bad.text
-    not_json = client.post(
-        f"{page_path}/rules",
-        data={
-            "csrf_token": token,
-            "entity_type": "product",
-            "source_field": "name",
-            "target_field": "metal",
-            "transform": "{map",
-        },
-    )
+    not_json = post_rule("metal", transform="{map")
     assert not_json.status_code == 422
     assert 'id="transform-error"' in not_json.text
-    good = client.post(
-        f"{page_path}/rules",
-        data={
-            "csrf_token": token,
-            "entity_type": "product",
-            "source_field": "attributes[name=Metal].options[0]",
-            "target_field": "metal",
-            "transform": '{"map": {"Gold": "Gold", "Silber": "Silver"}}',
-        },
+    good = post_rule(
+        "metal",
+        source_field="attributes[name=Metal].options[0]",
+        transform='{"map": {"Gold": "Gold", "Silber": "Silver"}}',
     )
     assert good.status_code == 200, good.text
     assert "attributes[name=Metal].options[0] → metal" in good.text
@@ -290,10 +288,7 @@ def test_pages_forbid_framing_and_inline_script(client: TestClient) -> None:
 def test_a_ca_bundle_upload_goes_through_the_services_check(
     client: TestClient, api: Api, admin_email: str, shop: RunningSandbox
 ) -> None:
-    connector = api.add_connector(shop.base_url, name="bundle-shop")
-    page_path = f"{UI}/connectors/{connector['id']}"
-    assert sign_in(client, admin_email).status_code == 303
-    token = csrf_of(client.get(page_path).text)
+    connector, page_path, token = open_connector_page(client, api, admin_email, shop, "bundle-shop")
     response = client.post(
         page_path,
         data={"csrf_token": token, "sync_products": "on", "sync_orders": "on"},
@@ -308,10 +303,7 @@ def test_a_ca_bundle_upload_goes_through_the_services_check(
 def test_saving_without_key_and_secret_keeps_the_stored_pair(
     client: TestClient, api: Api, admin_email: str, shop: RunningSandbox
 ) -> None:
-    connector = api.add_connector(shop.base_url, name="keep-shop")
-    page_path = f"{UI}/connectors/{connector['id']}"
-    assert sign_in(client, admin_email).status_code == 303
-    token = csrf_of(client.get(page_path).text)
+    connector, page_path, token = open_connector_page(client, api, admin_email, shop, "keep-shop")
     saved = client.post(
         page_path,
         data={"csrf_token": token, "sync_products": "on"},
@@ -328,3 +320,16 @@ def test_saving_without_key_and_secret_keeps_the_stored_pair(
     )
     assert only_key.status_code == 422
     assert "Give both the consumer key and the consumer secret" in only_key.text
+
+
+def test_an_unreadable_form_gets_a_page_not_the_input_back(
+    client: TestClient, admin_email: str
+) -> None:
+    assert sign_in(client, admin_email).status_code == 303
+    token = csrf_of(client.get(f"{UI}/connectors/new").text)
+    response = client.post(
+        f"{UI}/connectors", data={"csrf_token": token, "consumer_secret": "cs_" + "f" * 600}
+    )
+    assert response.status_code == 422
+    assert "The form could not be read" in response.text
+    assert "f" * 600 not in response.text
