@@ -8,12 +8,14 @@ entry). Each handler reads the form, calls the same `connectors/` service (or th
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -35,6 +37,7 @@ from goldsphere_pipelines.admin_api.sign_in import (
 )
 from goldsphere_pipelines.admin_api.ui_session import (
     CSRF_FIELD,
+    SESSION_COOKIE,
     SIGN_IN_COOKIE,
     SignInRequiredError,
     UiSession,
@@ -73,6 +76,13 @@ from goldsphere_pipelines.woocommerce.credentials import AuthMode
 HERE = Path(__file__).resolve().parent
 MAX_CA_BUNDLE_UPLOAD = 1024 * 1024
 RUNS_SHOWN = 5
+DAGSTER_RUN_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+SIGN_IN_NOTICES = {
+    "required": "Sign in with your goldsphere admin account.",
+    "ended": "Your session has ended or is not valid. Sign in again.",
+    "signed-out": "You are signed out.",
+}
+"""What the sign-in page may say on arrival, by code: a link cannot make it say more."""
 
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(
@@ -240,9 +250,15 @@ def _routes(ui: FastAPI) -> None:
         return _redirect(request, "/connectors")
 
     @ui.get("/sign-in", response_class=HTMLResponse)
-    def sign_in_form(request: Request, message: str | None = None) -> Response:
+    def sign_in_form(request: Request, notice: str | None = None) -> Response:
         token = new_sign_in_token()
-        response = _page(request, "sign_in.html", None, sign_in_token=token, notice=message)
+        response = _page(
+            request,
+            "sign_in.html",
+            None,
+            sign_in_token=token,
+            notice=SIGN_IN_NOTICES.get(notice or ""),
+        )
         set_sign_in_cookie(request, response, token)
         return response
 
@@ -279,7 +295,7 @@ def _routes(ui: FastAPI) -> None:
     @ui.post("/sign-out")
     def sign_out(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
         _posted(request, csrf_token)
-        response = _redirect(request, "/sign-in?message=" + quote("You are signed out."))
+        response = _redirect(request, "/sign-in?notice=signed-out")
         clear_session_cookie(request, response)
         return response
 
@@ -379,13 +395,14 @@ def _routes(ui: FastAPI) -> None:
         session = current_session(request)
         context = context_of(request)
         summary = configuration.show_connector(context.engine, connector_id)
+        watched = run if run is not None and DAGSTER_RUN_ID.match(run) else None
         return _page(
             request,
             "connector_detail.html",
             session,
             errors=FormErrors(),
             saved=saved is not None,
-            **_detail_values(context, summary, run),
+            **_detail_values(context, summary, watched),
         )
 
     @ui.post("/connectors/{connector_id}", response_class=HTMLResponse)
@@ -486,7 +503,11 @@ def _routes(ui: FastAPI) -> None:
         return _redirect(request, f"/connectors/{summary.id}?run={quote(launched.run_id)}")
 
     @ui.get("/connectors/{connector_id}/dagster-runs/{run_id}", response_class=HTMLResponse)
-    def run_panel(request: Request, connector_id: str, run_id: str) -> Response:
+    def run_panel(
+        request: Request,
+        connector_id: str,
+        run_id: Annotated[str, PathParam(pattern=DAGSTER_RUN_ID.pattern)],
+    ) -> Response:
         """The watched run, polled by the page's script until it has ended."""
         session = current_session(request)
         context = context_of(request)
@@ -584,9 +605,8 @@ def _routes(ui: FastAPI) -> None:
 
 async def _to_sign_in(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequiredError)
-    response = RedirectResponse(
-        f"{_prefix(request)}/sign-in?message={quote(exc.message)}", status_code=303
-    )
+    notice = "ended" if request.cookies.get(SESSION_COOKIE) else "required"
+    response = RedirectResponse(f"{_prefix(request)}/sign-in?notice={notice}", status_code=303)
     clear_session_cookie(request, response)
     return response
 

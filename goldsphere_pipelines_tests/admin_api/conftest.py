@@ -181,9 +181,11 @@ def api(app: FastAPI, api_engine: sa.Engine, ledger: Ledger, suite_secrets: Suit
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Chromium under Playwright, for the whole session."""
+    """Chromium under Playwright, for one test module: Playwright's sync API keeps an
+    event loop running in this thread while it is open, which later tests' `asyncio.run`
+    would trip over."""
     executable = chromium_path()
     if executable is None:
         no_browser("no Chromium found (chromium, or GOLDSPHERE_CHROMIUM)")

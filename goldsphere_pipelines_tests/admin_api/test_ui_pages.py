@@ -333,3 +333,10 @@ def test_an_unreadable_form_gets_a_page_not_the_input_back(
     assert response.status_code == 422
     assert "The form could not be read" in response.text
     assert "f" * 600 not in response.text
+
+
+def test_the_sign_in_page_says_only_its_own_notices(client: TestClient) -> None:
+    crafted = client.get(f"{UI}/sign-in", params={"notice": "Call +1 555 0100 for help"})
+    assert "555 0100" not in crafted.text
+    own = client.get(f"{UI}/sign-in", params={"notice": "signed-out"})
+    assert "You are signed out." in own.text
