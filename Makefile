@@ -6,7 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format typecheck pytest dev admin-api sandbox bench clean
+.PHONY: install demo test lint format typecheck pytest dev admin-api sandbox bench clean \
+	browser-deps browser-test screenshots
 
 $(STAMP): pyproject.toml setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,27 @@ format: install
 dev: install
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.goldsphere/dagster} ; mkdir -p $$DAGSTER_HOME ; \
 	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
+
+## Chromium for the real-browser tests (Debian's package; Playwright drives it). Installs
+## it with apt-get when missing (as root, or through sudo), and does nothing when present.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+		echo "browser-deps: chromium is installed"; \
+	else \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y --no-install-recommends chromium \
+		|| { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }; \
+	fi
+
+## Only the real-browser tests (the Connectivity page and the Dagster UI journeys).
+browser-test: install browser-deps
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+## The browser journeys again, saving their screenshots into docs/screenshots/.
+screenshots: install browser-deps
+	GOLDSPHERE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -m browser -q \
+		goldsphere_pipelines_tests/admin_api/test_browser_connectivity.py::test_journey_a_connect_test_sync_and_sign_out \
+		goldsphere_pipelines_tests/admin_api/test_browser_dagster_ui.py
 
 admin-api: install
 	$(BIN)/goldsphere admin-api serve

@@ -6,7 +6,7 @@ demoted, blocked or deleted admin loses access at once, token or not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -35,4 +35,33 @@ def find_user(engine: Engine, user_id: UUID) -> GoldsphereUser | None:
         return None
     return GoldsphereUser(
         id=UUID(str(row.id)), email=row.email, role=row.role, account_status=row.account_status
+    )
+
+
+@dataclass(frozen=True)
+class UserWithPassword:
+    user: GoldsphereUser
+    password_hash: str = field(repr=False)
+
+
+def find_user_by_email(engine: Engine, email: str) -> UserWithPassword | None:
+    """The user signing in with `email` (goldsphere compares e-mails case-insensitively)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT id, email, role, account_status, passwordhash FROM users "
+                "WHERE lower(email) = lower(:email) ORDER BY id LIMIT 1"
+            ),
+            {"email": email},
+        ).first()
+    if row is None:
+        return None
+    return UserWithPassword(
+        user=GoldsphereUser(
+            id=UUID(str(row.id)),
+            email=row.email,
+            role=row.role,
+            account_status=row.account_status,
+        ),
+        password_hash=row.passwordhash,
     )

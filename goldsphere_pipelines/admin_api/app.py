@@ -24,9 +24,13 @@ from goldsphere_pipelines.admin_api.routes import (
     webhooks,
 )
 from goldsphere_pipelines.admin_api.settings import load_settings
+from goldsphere_pipelines.admin_api.ui import create_ui
 from goldsphere_pipelines.connectors.webhook_receiver import MAX_WEBHOOK_BODY_BYTES
 from goldsphere_pipelines.storage.credentials import load_cipher
 from goldsphere_pipelines.storage.engine import default_engine
+
+UI_PATH = "/admin/ui"
+"""The Connectivity page (HTML, signed in with a goldsphere admin's e-mail and password)."""
 
 DESCRIPTION = """\
 Connectivity for goldsphere admins: WooCommerce connectors, their encrypted credentials,
@@ -83,4 +87,5 @@ def create_app(
     app.include_router(deletions.router)
     app.include_router(webhooks.router)
     app.include_router(webhook_receiver.router)
+    app.mount(UI_PATH, create_ui(context))
     return app

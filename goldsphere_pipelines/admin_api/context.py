@@ -14,6 +14,7 @@ from goldsphere_pipelines.admin_api.admin_users import GoldsphereUser
 from goldsphere_pipelines.admin_api.auth import authenticate_admin
 from goldsphere_pipelines.admin_api.dagster_launcher import DagsterLauncher
 from goldsphere_pipelines.admin_api.settings import AdminApiSettings
+from goldsphere_pipelines.admin_api.sign_in import SignInThrottle
 from goldsphere_pipelines.storage.credentials import CredentialCipher
 
 
@@ -25,6 +26,8 @@ class ApiContext:
     settings: AdminApiSettings
     launch_lock: threading.Lock = field(default_factory=threading.Lock)
     """Serializes "is a sync running? then launch" within this process."""
+    sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    """Failed sign-ins of the Connectivity page, for its rate limit."""
 
 
 def api_context(request: Request) -> ApiContext:

@@ -44,6 +44,7 @@ DELETIONS_ASSET_KEY = ("goldsphere", "deletions")
 ACTIVE_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
 """Run statuses during which a sync holds (or is about to take) the connector."""
 UNKNOWN_STATUS = "UNKNOWN"
+FINISHED_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
 
 REQUEST_TIMEOUT_SECONDS = 30
 
@@ -217,14 +218,18 @@ class DagsterLauncher:
         )
         return LaunchedRun(run_id=run_id, status=self._status_after_launch(run_id))
 
+    def run_status(self, run_id: str) -> str:
+        """Dagster's status of the run: QUEUED, STARTED, SUCCESS, FAILURE, ..."""
+        status = self._call(lambda client: client.get_run_status(run_id))
+        return str(status.value)
+
     def _status_after_launch(self, run_id: str) -> str:
         # The run exists whatever this answers: a failure here must not turn a launched
         # sync into an error response.
         try:
-            status = self._call(lambda client: client.get_run_status(run_id))
+            return self.run_status(run_id)
         except GoldsphereError:
             return UNKNOWN_STATUS
-        return str(status.value)
 
     def _client(self) -> _Client:
         # One client per call: gql clients hold a connection and are not thread-safe.

@@ -24,6 +24,7 @@ from goldsphere_pipelines.connectors.models import (
 from goldsphere_pipelines.connectors.validation import (
     ConnectorValidationError,
     HostResolver,
+    about_field,
     choose_auth_mode,
     default_name,
     parse_store_url,
@@ -63,15 +64,20 @@ def add_connector(
 ) -> ConnectorSummary:
     """Validate `request`, then store the connector, its encrypted credentials and its
     sync config together. Nothing is written when any part is refused."""
-    store_url = validate_store_url(request.base_url, resolver=resolver)
-    name = validate_name(request.name) if request.name is not None else default_name(store_url)
-    key = validate_consumer_key(request.consumer_key.get_secret_value())
-    secret = validate_consumer_secret(request.consumer_secret.get_secret_value())
-    ca_bundle = (
-        validate_ca_bundle(request.ca_bundle_pem, store_url)
-        if request.ca_bundle_pem is not None
-        else None
-    )
+    with about_field("base_url"):
+        store_url = validate_store_url(request.base_url, resolver=resolver)
+    with about_field("name"):
+        name = validate_name(request.name) if request.name is not None else default_name(store_url)
+    with about_field("consumer_key"):
+        key = validate_consumer_key(request.consumer_key.get_secret_value())
+    with about_field("consumer_secret"):
+        secret = validate_consumer_secret(request.consumer_secret.get_secret_value())
+    with about_field("ca_bundle_pem"):
+        ca_bundle = (
+            validate_ca_bundle(request.ca_bundle_pem, store_url)
+            if request.ca_bundle_pem is not None
+            else None
+        )
     record = ConnectorRepository(engine).create(
         NewConnector(
             name=name,
@@ -101,19 +107,21 @@ def update_connector(
     repository = ConnectorRepository(engine)
     current = _find(repository, name_or_id)
     stored_url = parse_store_url(current.base_url)
-    store_url = (
-        validate_store_url(request.base_url, resolver=resolver)
-        if request.base_url is not None
-        else stored_url
-    )
+    with about_field("base_url"):
+        store_url = (
+            validate_store_url(request.base_url, resolver=resolver)
+            if request.base_url is not None
+            else stored_url
+        )
     auth_mode: AuthMode | None = request.auth_mode
     if auth_mode is None and store_url.scheme != stored_url.scheme:
         auth_mode = choose_auth_mode(store_url, None)
-    ca_bundle = (
-        validate_ca_bundle(request.ca_bundle_pem, store_url)
-        if request.ca_bundle_pem is not None
-        else None
-    )
+    with about_field("ca_bundle_pem"):
+        ca_bundle = (
+            validate_ca_bundle(request.ca_bundle_pem, store_url)
+            if request.ca_bundle_pem is not None
+            else None
+        )
     credentials = _new_credentials(cipher, request.consumer_key, request.consumer_secret)
     record = repository.update(
         current.id,
@@ -252,11 +260,11 @@ def _new_credentials(
             "Give both the consumer key and the consumer secret: WooCommerce creates them "
             "as a pair, and one without the other would not authenticate."
         )
-    return _encrypt(
-        cipher,
-        validate_consumer_key(key.get_secret_value()),
-        validate_consumer_secret(secret.get_secret_value()),
-    )
+    with about_field("consumer_key"):
+        valid_key = validate_consumer_key(key.get_secret_value())
+    with about_field("consumer_secret"):
+        valid_secret = validate_consumer_secret(secret.get_secret_value())
+    return _encrypt(cipher, valid_key, valid_secret)
 
 
 def _encrypt(cipher: CredentialCipher, key: str, secret: str) -> EncryptedCredentials:

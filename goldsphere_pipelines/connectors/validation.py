@@ -13,7 +13,8 @@ import ipaddress
 import os
 import re
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -45,6 +46,20 @@ class ConnectorValidationError(GoldsphereError):
     """An admin's input was refused; the message says what to change."""
 
     code = "invalid_connector_input"
+    field: str | None = None
+    """The input it is about (`base_url`, `consumer_key`, ...), for forms that show the
+    message beside that field; None when it is about several."""
+
+
+@contextmanager
+def about_field(name: str) -> Iterator[None]:
+    """Tag a `ConnectorValidationError` raised inside with the input field `name`."""
+    try:
+        yield
+    except ConnectorValidationError as exc:
+        if exc.field is None:
+            exc.field = name
+        raise
 
 
 @dataclass(frozen=True)

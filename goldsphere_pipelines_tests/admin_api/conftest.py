@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,8 @@ from pydantic import SecretStr
 
 from goldsphere_pipelines.admin_api import create_app
 from goldsphere_pipelines.sandbox import RunningSandbox, SandboxConfig, run_sandbox
+from goldsphere_pipelines_tests.admin_api.browser import chromium_path, launch_args, no_browser
+from goldsphere_pipelines_tests.admin_api.dagster_webserver import RunningDagster, dagster_webserver
 from goldsphere_pipelines_tests.admin_api.support import (
     Ledger,
     LedgerHandler,
@@ -30,7 +33,10 @@ from goldsphere_pipelines_tests.admin_api.support import (
     make_token,
     recording_client,
     refusing_port,
+    text_of_files,
 )
+
+BROWSER_EXPECT_TIMEOUT_MS = 30_000
 
 _SECRETS = SuiteSecrets()
 _LEDGER = Ledger()
@@ -83,6 +89,28 @@ def shop(suite_secrets: SuiteSecrets) -> Iterator[RunningSandbox]:
     )
     with run_sandbox(config, port=0) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def dagster(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+    suite_secrets: SuiteSecrets,
+    ledger: Ledger,
+) -> Iterator[RunningDagster]:
+    """A Dagster webserver (runs start at once, no daemon) on the session's database,
+    for each module that asks: the modules' runs stay apart."""
+    workdir = tmp_path_factory.mktemp("dagster")
+    env = {
+        "GOLDSPHERE_DATABASE_URL": database_url,
+        "GOLDSPHERE_CREDENTIALS_KEY": suite_secrets.credentials_key,
+        "GOLDSPHERE_HOME": str(workdir / "goldsphere-home"),
+    }
+    with dagster_webserver(workdir, env) as running:
+        yield running
+    # The webserver's log, the run logs and the event log all go to the secret scan.
+    ledger.files.extend(text_of_files(workdir / "dagster-home"))
+    ledger.files.append(Path(running.log_path).read_text(errors="replace"))
 
 
 @pytest.fixture
@@ -151,3 +179,26 @@ def api(app: FastAPI, api_engine: sa.Engine, ledger: Ledger, suite_secrets: Suit
         admin_id=admin_id,
         token=make_token(suite_secrets, admin_id),
     )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium under Playwright, for one test module: Playwright's sync API keeps an
+    event loop running in this thread while it is open, which later tests' `asyncio.run`
+    would trip over."""
+    executable = chromium_path()
+    if executable is None:
+        no_browser("no Chromium found (chromium, or GOLDSPHERE_CHROMIUM)")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        no_browser("Playwright for Python is not installed (`make install`)")
+    # Pages of a Dagster webserver on a shared CI machine take seconds, not milliseconds.
+    expect.set_options(timeout=BROWSER_EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(executable_path=executable, args=launch_args())
+        except Exception as exc:  # the browser's own start-up failure, shown as the reason
+            no_browser(f"Chromium at {executable} does not start ({str(exc)[:300]})")
+        yield launched
+        launched.close()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import bcrypt
 import httpx
 import jwt
 import sqlalchemy as sa
@@ -130,15 +131,24 @@ def insert_user(
     email: str | None = None,
     role: str = "admin",
     account_status: str = "active",
+    password: str | None = None,
 ) -> uuid.UUID:
+    """A goldsphere user; with `password`, its bcrypt hash as the goldsphere server
+    stores it (cost 4: the test needs the format, not the strength)."""
+    password_hash = (
+        bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
+        if password is not None
+        else "not-a-real-hash"
+    )
     with engine.begin() as conn:
         user_id = conn.execute(
             sa.text(
                 "INSERT INTO users (email, username, passwordhash, role, account_status) "
-                "VALUES (:email, :email, 'not-a-real-hash', :role, :status) RETURNING id"
+                "VALUES (:email, :email, :hash, :role, :status) RETURNING id"
             ),
             {
                 "email": email or f"{uuid.uuid4().hex[:8]}@goldsphere.test",
+                "hash": password_hash,
                 "role": role,
                 "status": account_status,
             },

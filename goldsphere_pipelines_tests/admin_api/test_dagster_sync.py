@@ -4,8 +4,6 @@ sandbox shop into the test database, and its external_sync_run row shows in GET 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +14,13 @@ from goldsphere_pipelines.admin_api import create_app
 from goldsphere_pipelines.demo import seed_customers
 from goldsphere_pipelines.sandbox import RunningSandbox
 from goldsphere_pipelines_tests.admin_api.conftest import Api
-from goldsphere_pipelines_tests.admin_api.dagster_webserver import RunningDagster, dagster_webserver
+from goldsphere_pipelines_tests.admin_api.dagster_webserver import RunningDagster
 from goldsphere_pipelines_tests.admin_api.support import (
     Ledger,
     SuiteSecrets,
     insert_user,
     make_token,
     recording_client,
-    text_of_files,
 )
 
 RUN_DEADLINE_SECONDS = 180
@@ -33,26 +30,6 @@ _RUN_QUERY = """
 query Run($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run {
   status jobName assetSelection { path } tags { key value } } } }
 """
-
-
-@pytest.fixture(scope="module")
-def dagster(
-    tmp_path_factory: pytest.TempPathFactory,
-    database_url: str,
-    suite_secrets: SuiteSecrets,
-    ledger: Ledger,
-) -> Iterator[RunningDagster]:
-    workdir = tmp_path_factory.mktemp("dagster")
-    env = {
-        "GOLDSPHERE_DATABASE_URL": database_url,
-        "GOLDSPHERE_CREDENTIALS_KEY": suite_secrets.credentials_key,
-        "GOLDSPHERE_HOME": str(workdir / "goldsphere-home"),
-    }
-    with dagster_webserver(workdir, env) as running:
-        yield running
-    # The webserver's log, the run logs and the event log all go to the secret scan.
-    ledger.files.extend(text_of_files(workdir / "dagster-home"))
-    ledger.files.append(Path(running.log_path).read_text(errors="replace"))
 
 
 @pytest.fixture

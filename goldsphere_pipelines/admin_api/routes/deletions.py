@@ -14,7 +14,7 @@ from goldsphere_pipelines.admin_api.context import Context, current_admin
 from goldsphere_pipelines.admin_api.dagster_launcher import DELETIONS_ASSET_KEY
 from goldsphere_pipelines.admin_api.models import SyncLaunched, _ApiInput, _ApiModel
 from goldsphere_pipelines.admin_api.routes.common import ConnectorRef, errors
-from goldsphere_pipelines.admin_api.routes.syncs import launch_for_connector
+from goldsphere_pipelines.admin_api.sync_launch import launch_for_connector
 from goldsphere_pipelines.connectors import deletions as deletion_service
 from goldsphere_pipelines.connectors.configuration import get_connector
 

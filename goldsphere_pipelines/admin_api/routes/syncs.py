@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, status
 
-from goldsphere_pipelines.admin_api.context import ApiContext, Context, current_admin
-from goldsphere_pipelines.admin_api.dagster_launcher import sync_asset_keys
+from goldsphere_pipelines.admin_api import sync_launch
+from goldsphere_pipelines.admin_api.context import Context, current_admin
 from goldsphere_pipelines.admin_api.models import (
     MAX_OFFSET,
     MAX_RUNS_PAGE,
@@ -19,9 +19,6 @@ from goldsphere_pipelines.admin_api.models import (
 from goldsphere_pipelines.admin_api.routes.common import ConnectorRef, errors
 from goldsphere_pipelines.connectors import runs as run_service
 from goldsphere_pipelines.connectors.configuration import get_connector
-from goldsphere_pipelines.connectors.models import Connector
-from goldsphere_pipelines.errors import GoldsphereError
-from goldsphere_pipelines.storage.locks import SyncAlreadyRunningError, is_sync_locked
 
 router = APIRouter(
     prefix="/admin/connectors", tags=["syncs"], dependencies=[Depends(current_admin)]
@@ -43,52 +40,12 @@ def launch_sync(
     partition, materializing the products assets, the orders assets or both. Follow the
     run at `runUrl`; its counts and errors appear in `GET .../runs`."""
     request = body or SyncRequest()
-    keys = sync_asset_keys(sync_products=request.sync_products, sync_orders=request.sync_orders)
-    return launch_for_connector(context, connector, keys, doing="synced")
-
-
-def launch_for_connector(
-    context: ApiContext,
-    connector: str,
-    keys: list[tuple[str, ...]],
-    *,
-    doing: str,
-    sync_config: dict[str, Any] | None = None,
-) -> SyncLaunched:
-    """Launch `sync_connector` for the connector's partition with `keys`, unless it is
-    disabled or busy; `doing` names the work in the refusal ("synced")."""
-    found = get_connector(context.engine, connector)
-    if found.is_disabled:
-        raise GoldsphereError(
-            f"Connector '{found.name}' is disabled, so it cannot be {doing}; enable it first.",
-            code="connector_disabled",
-        )
-    # Check and launch under one lock, so two clicks in a row start one run, not two.
-    with context.launch_lock:
-        refuse_when_busy(context, found)
-        context.launcher.ensure_partition(found.name)
-        launched = context.launcher.launch_sync(found.name, keys, sync_config=sync_config)
-    return SyncLaunched(
-        run_id=launched.run_id,
-        status=launched.status,
-        run_url=context.launcher.run_url(launched.run_id),
+    return sync_launch.launch_sync(
+        context,
+        connector,
+        sync_products=request.sync_products,
+        sync_orders=request.sync_orders,
     )
-
-
-def refuse_when_busy(context: ApiContext, connector: Connector) -> None:
-    if is_sync_locked(context.engine, connector.id):
-        raise SyncAlreadyRunningError(
-            f"A sync of connector '{connector.name}' is running right now; wait for it to "
-            "finish (see GET /admin/connectors/{id}/runs), then start another."
-        )
-    active = context.launcher.active_syncs(connector.name)
-    if active:
-        run = active[0]
-        raise SyncAlreadyRunningError(
-            f"A sync of connector '{connector.name}' is already {run.status.lower()} in "
-            f"Dagster (run {run.run_id}, {context.launcher.run_url(run.run_id)}); wait "
-            "for it to finish, then start another."
-        )
 
 
 @router.get("/{id}/runs", response_model=SyncRunPage, responses=errors(404))

@@ -1,0 +1,342 @@
+"""The Connectivity page over HTTP without a browser: sign-in, session, CSRF, forms.
+
+The browser journeys (test_browser_*.py) walk the same pages in Chromium; these cover the
+refusals and edge cases quickly, through the same app.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from goldsphere_pipelines.admin_api.sign_in import MAX_FAILURES, WRONG_CREDENTIALS
+from goldsphere_pipelines.admin_api.ui_session import SESSION_COOKIE
+from goldsphere_pipelines.sandbox import RunningSandbox
+from goldsphere_pipelines_tests.admin_api.conftest import Api
+from goldsphere_pipelines_tests.admin_api.support import (
+    Ledger,
+    SuiteSecrets,
+    bearer,
+    insert_user,
+    make_token,
+    recording_client,
+)
+
+UI = "/admin/ui"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def client(app: FastAPI, ledger: Ledger, suite_secrets: SuiteSecrets) -> TestClient:
+    return recording_client(app, ledger, suite_secrets)
+
+
+@pytest.fixture
+def admin_email(api_engine: sa.Engine) -> str:
+    email = f"admin-{uuid.uuid4().hex[:6]}@goldsphere.test"
+    insert_user(api_engine, email=email, password=PASSWORD)
+    return email
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> object:
+    form = client.get(f"{UI}/sign-in")
+    return client.post(
+        f"{UI}/sign-in",
+        data={"email": email, "password": password, "csrf_token": csrf_of(form.text)},
+        follow_redirects=False,
+    )
+
+
+def open_connector_page(
+    client: TestClient, api: Api, email: str, shop: RunningSandbox, name: str
+) -> tuple[dict[str, Any], str, str]:
+    """A new connector of the sandbox shop, signed in: (its summary, its page, CSRF token)."""
+    connector: dict[str, Any] = api.add_connector(shop.base_url, name=name)
+    page_path = f"{UI}/connectors/{connector['id']}"
+    assert sign_in(client, email).status_code == 303
+    return connector, page_path, csrf_of(client.get(page_path).text)
+
+
+def test_without_a_session_every_page_redirects_to_sign_in(client: TestClient) -> None:
+    for path in ("/", "/connectors", "/connectors/new", f"/connectors/{uuid.uuid4()}"):
+        response = client.get(f"{UI}{path}", follow_redirects=False)
+        assert response.status_code in (303, 307), path
+        if path != "/":
+            assert response.headers["location"].startswith(f"{UI}/sign-in"), path
+    page = client.get(f"{UI}/connectors")
+    assert page.url.path == f"{UI}/sign-in"
+    assert "Sign in with your goldsphere admin account." in page.text
+
+
+def test_signing_in_holds_the_api_token_in_a_strict_http_only_cookie(
+    client: TestClient, admin_email: str
+) -> None:
+    response = sign_in(client, admin_email.upper())
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"{UI}/connectors"
+    cookie = next(
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and SESSION_COOKIE in v
+    )
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    assert "Path=/admin/ui" in cookie
+    assert "Secure" not in cookie  # plain http here; see the https test
+    token = client.cookies.get(SESSION_COOKIE)
+    assert token
+    # The very token the JSON API accepts.
+    assert client.get("/admin/connectors", headers=bearer(token)).status_code == 200
+    page = client.get(f"{UI}/connectors")
+    assert page.status_code == 200
+    assert admin_email in page.text
+    assert "coming later" in page.text
+
+
+def test_the_cookie_is_secure_over_https(
+    app: FastAPI, admin_email: str, ledger: Ledger, suite_secrets: SuiteSecrets
+) -> None:
+    client = TestClient(app, base_url="https://testserver")
+    response = sign_in(client, admin_email)
+    assert response.status_code == 303
+    cookie = next(
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and SESSION_COOKIE in v
+    )
+    assert "Secure" in cookie
+
+
+def test_wrong_password_and_unknown_email_read_alike(client: TestClient, admin_email: str) -> None:
+    wrong = sign_in(client, admin_email, "not the password")
+    unknown = sign_in(client, "nobody@goldsphere.test", PASSWORD)
+    assert wrong.status_code == unknown.status_code == 401
+    for response in (wrong, unknown):
+        assert WRONG_CREDENTIALS in response.text
+        assert SESSION_COOKIE not in client.cookies
+    assert "not the password" not in wrong.text
+
+
+def test_failed_sign_ins_are_rate_limited(client: TestClient, admin_email: str) -> None:
+    for _ in range(MAX_FAILURES):
+        assert sign_in(client, admin_email, "guess").status_code == 401
+    # Now even the right password waits: the limit is on the address, not the guess.
+    limited = sign_in(client, admin_email)
+    assert limited.status_code == 429
+    assert "Too many failed sign-ins" in limited.text
+    assert SESSION_COOKIE not in client.cookies
+
+
+def test_a_customer_account_is_refused(client: TestClient, api_engine: sa.Engine) -> None:
+    insert_user(api_engine, email="customer@goldsphere.test", role="customer", password=PASSWORD)
+    response = sign_in(client, "customer@goldsphere.test")
+    assert response.status_code == 403
+    assert "only active goldsphere admins" in response.text
+    assert SESSION_COOKIE not in client.cookies
+
+
+def test_a_customer_token_in_the_cookie_is_refused(
+    client: TestClient, api_engine: sa.Engine, suite_secrets: SuiteSecrets
+) -> None:
+    customer = insert_user(api_engine, role="customer")
+    client.cookies.set(
+        SESSION_COOKIE, make_token(suite_secrets, customer, role="customer"), path=UI
+    )
+    response = client.get(f"{UI}/connectors", follow_redirects=False)
+    assert response.status_code == 403
+    assert "admin" in response.text
+
+
+@pytest.mark.parametrize("kind", ["forged", "expired", "garbage"])
+def test_forged_or_expired_tokens_are_refused(
+    client: TestClient, api: Api, suite_secrets: SuiteSecrets, kind: str
+) -> None:
+    token = {
+        "forged": make_token(suite_secrets, api.admin_id, secret="not-the-jwt-secret" * 3),
+        "expired": make_token(suite_secrets, api.admin_id, expires_in=-3600),
+        "garbage": "not.a.token",
+    }[kind]
+    client.cookies.set(SESSION_COOKIE, token, path=UI)
+    response = client.get(f"{UI}/connectors", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"{UI}/sign-in")
+
+
+def test_form_posts_need_the_sessions_csrf_token(
+    client: TestClient, api: Api, admin_email: str, shop: RunningSandbox
+) -> None:
+    connector = api.add_connector(shop.base_url, name="csrf-shop")
+    assert sign_in(client, admin_email).status_code == 303
+    target = f"{UI}/connectors/{connector['id']}/sync"
+    for data, headers in (
+        ({}, {}),
+        ({"csrf_token": "0" * 64}, {}),
+    ):
+        refused = client.post(target, data=data, headers=headers, follow_redirects=False)
+        assert refused.status_code == 403, refused.text
+        assert "not sent from the Connectivity page" in refused.text
+    page = client.get(f"{UI}/connectors/{connector['id']}")
+    token = csrf_of(page.text)
+    # The right token from another origin is refused too.
+    cross = client.post(
+        f"{UI}/connectors/{connector['id']}",
+        data={"csrf_token": token, "sync_products": "on"},
+        headers={"Origin": "http://evil.example"},
+        follow_redirects=False,
+    )
+    assert cross.status_code == 403
+    assert api.get(f"/admin/connectors/{connector['id']}").json()["syncOrders"] is True
+
+
+def test_sign_out_ends_the_session(client: TestClient, admin_email: str) -> None:
+    assert sign_in(client, admin_email).status_code == 303
+    page = client.get(f"{UI}/connectors")
+    out = client.post(
+        f"{UI}/sign-out", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
+    assert out.status_code == 303
+    assert SESSION_COOKIE not in client.cookies
+    assert client.get(f"{UI}/connectors", follow_redirects=False).status_code == 303
+
+
+def test_add_connector_shows_the_services_messages_beside_their_fields(
+    client: TestClient, admin_email: str, suite_secrets: SuiteSecrets
+) -> None:
+    assert sign_in(client, admin_email).status_code == 303
+    form = client.get(f"{UI}/connectors/new")
+    response = client.post(
+        f"{UI}/connectors",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "base_url": "http://127.0.0.1:9",
+            "consumer_key": suite_secrets.consumer_secret,  # the secret in the key's field
+            "consumer_secret": suite_secrets.consumer_secret,
+            "sync_products": "on",
+        },
+    )
+    assert response.status_code == 422
+    assert 'id="consumer_key-error"' in response.text
+    assert "this looks like the consumer secret" in response.text
+    assert re.search(r'id="consumer_key"[^>]*aria-invalid="true"', response.text, re.S)
+    assert suite_secrets.consumer_secret not in response.text
+    bad_url = client.post(
+        f"{UI}/connectors",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "base_url": "ftp://shop.example.com",
+            "consumer_key": suite_secrets.consumer_key,
+            "consumer_secret": suite_secrets.consumer_secret,
+        },
+    )
+    assert bad_url.status_code == 422
+    assert 'id="base_url-error"' in bad_url.text
+
+
+def test_mapping_rules_are_listed_added_with_validation_and_removed(
+    client: TestClient, api: Api, admin_email: str, shop: RunningSandbox
+) -> None:
+    connector, page_path, token = open_connector_page(client, api, admin_email, shop, "rules-shop")
+
+    def post_rule(target_field: str, source_field: str = "name", transform: str = "") -> Any:
+        return client.post(
+            f"{page_path}/rules",
+            data={
+                "csrf_token": token,
+                "entity_type": "product",
+                "source_field": source_field,
+                "target_field": target_field,
+                "transform": transform,
+            },
+        )
+
+    bad = post_rule("no_such_field")
+    assert bad.status_code == 422
+    assert "no_such_field" in bad.text
+    not_json = post_rule("metal", transform="{map")
+    assert not_json.status_code == 422
+    assert 'id="transform-error"' in not_json.text
+    good = post_rule(
+        "metal",
+        source_field="attributes[name=Metal].options[0]",
+        transform='{"map": {"Gold": "Gold", "Silber": "Silver"}}',
+    )
+    assert good.status_code == 200, good.text
+    assert "attributes[name=Metal].options[0] → metal" in good.text
+    rules = api.get(f"/admin/connectors/{connector['id']}/rules").json()["items"]
+    assert len(rules) == 1
+    removed = client.post(f"{page_path}/rules/{rules[0]['id']}/remove", data={"csrf_token": token})
+    assert removed.status_code == 200
+    assert api.get(f"/admin/connectors/{connector['id']}/rules").json()["items"] == []
+
+
+def test_pages_forbid_framing_and_inline_script(client: TestClient) -> None:
+    response = client.get(f"{UI}/sign-in")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in response.text
+
+
+def test_a_ca_bundle_upload_goes_through_the_services_check(
+    client: TestClient, api: Api, admin_email: str, shop: RunningSandbox
+) -> None:
+    connector, page_path, token = open_connector_page(client, api, admin_email, shop, "bundle-shop")
+    response = client.post(
+        page_path,
+        data={"csrf_token": token, "sync_products": "on", "sync_orders": "on"},
+        files={"ca_bundle": ("ca.pem", b"-----BEGIN CERTIFICATE-----\nnot one\n", "text/plain")},
+    )
+    assert response.status_code == 422
+    assert 'id="ca_bundle-error"' in response.text
+    assert "only to https:// stores" in response.text
+    assert api.get(f"/admin/connectors/{connector['id']}").json()["hasCaBundle"] is False
+
+
+def test_saving_without_key_and_secret_keeps_the_stored_pair(
+    client: TestClient, api: Api, admin_email: str, shop: RunningSandbox
+) -> None:
+    connector, page_path, token = open_connector_page(client, api, admin_email, shop, "keep-shop")
+    saved = client.post(
+        page_path,
+        data={"csrf_token": token, "sync_products": "on"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    summary = api.get(f"/admin/connectors/{connector['id']}").json()
+    assert summary["syncOrders"] is False
+    test = api.post(f"/admin/connectors/{connector['id']}/test")
+    assert test.json()["success"] is True, test.text
+    only_key = client.post(
+        page_path,
+        data={"csrf_token": token, "consumer_key": api.secrets.other_key, "sync_products": "on"},
+    )
+    assert only_key.status_code == 422
+    assert "Give both the consumer key and the consumer secret" in only_key.text
+
+
+def test_an_unreadable_form_gets_a_page_not_the_input_back(
+    client: TestClient, admin_email: str
+) -> None:
+    assert sign_in(client, admin_email).status_code == 303
+    token = csrf_of(client.get(f"{UI}/connectors/new").text)
+    response = client.post(
+        f"{UI}/connectors", data={"csrf_token": token, "consumer_secret": "cs_" + "f" * 600}
+    )
+    assert response.status_code == 422
+    assert "The form could not be read" in response.text
+    assert "f" * 600 not in response.text
+
+
+def test_the_sign_in_page_says_only_its_own_notices(client: TestClient) -> None:
+    crafted = client.get(f"{UI}/sign-in", params={"notice": "Call +1 555 0100 for help"})
+    assert "555 0100" not in crafted.text
+    own = client.get(f"{UI}/sign-in", params={"notice": "signed-out"})
+    assert "You are signed out." in own.text
