@@ -49,6 +49,7 @@ from goldsphere_pipelines.connectors.configuration import add_connector
 from goldsphere_pipelines.connectors.models import ConnectorCreate
 from goldsphere_pipelines.connectors.runs import list_runs
 from goldsphere_pipelines.demo import seed_customers
+from goldsphere_pipelines.errors import GoldsphereError
 from goldsphere_pipelines.sandbox import SandboxConfig
 from goldsphere_pipelines.sandbox.fleet import SandboxFleet, run_fleet_process
 from goldsphere_pipelines.storage import engine as engine_module
@@ -100,6 +101,12 @@ def connector_name(index: int) -> str:
 
 def instance_yaml(options: FleetOptions) -> str:
     """The production dagster.yaml with the fleet's global limit and its scratch storage."""
+    if not PRODUCTION_INSTANCE_YAML.is_file():
+        raise GoldsphereError(
+            f"The fleet benchmark builds its Dagster instance from the repository's "
+            f"dagster.yaml, which is not at {PRODUCTION_INSTANCE_YAML}: run it from a "
+            "checkout of the repository (pip install -e .)."
+        )
     config: dict[str, Any] = yaml.safe_load(PRODUCTION_INSTANCE_YAML.read_text(encoding="utf-8"))
     config["storage"] = {"postgres": {"postgres_url": {"env": DAGSTER_PG_URL_ENV}}}
     coordinator = config["run_coordinator"]["config"]
