@@ -9,12 +9,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from goldsphere_pipelines.bench_fleet import (
-    DAGSTER_PG_URL_ENV,
-    FleetOptions,
-    _most_at_once,
-    instance_yaml,
-)
+from goldsphere_pipelines.bench_dagster import DAGSTER_PG_URL_ENV, instance_yaml
+from goldsphere_pipelines.bench_fleet import _most_at_once
 from goldsphere_pipelines.cli import main
 
 
@@ -54,7 +50,7 @@ def test_a_tiny_fleet_is_synced_through_dagster_with_every_record(
 
 
 def test_the_fleet_instance_is_the_production_one_with_the_fleet_limit() -> None:
-    config = yaml.safe_load(instance_yaml(FleetOptions(max_runs=3, dequeue_interval_seconds=2)))
+    config = yaml.safe_load(instance_yaml(max_runs=3, dequeue_interval_seconds=2))
     coordinator = config["run_coordinator"]
     assert coordinator["class"] == "QueuedRunCoordinator"
     assert coordinator["config"]["max_concurrent_runs"] == 3
