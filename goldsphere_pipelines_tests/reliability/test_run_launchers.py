@@ -14,6 +14,7 @@ from goldsphere_pipelines_tests.support.dagster_instance import REPOSITORY, inst
 
 DOCKER_YAML = REPOSITORY / "deploy" / "dagster.docker.yaml"
 K8S_YAML = REPOSITORY / "deploy" / "dagster.k8s.yaml"
+IMAGE = "registry.example.com/goldsphere-pipelines:1.0"
 
 _KUBECONFIG = """\
 apiVersion: v1
@@ -50,12 +51,12 @@ def test_the_docker_variant_loads_and_builds_its_launcher(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dagster_docker = pytest.importorskip("dagster_docker")
-    monkeypatch.setenv("GOLDSPHERE_IMAGE", "registry.example.com/goldsphere-pipelines:1.0")
+    monkeypatch.setenv("GOLDSPHERE_IMAGE", IMAGE)
     monkeypatch.setenv("GOLDSPHERE_DOCKER_NETWORK", "goldsphere")
     with instance_from_yaml(DOCKER_YAML, tmp_path / "home", monkeypatch) as (instance, _):
         launcher = instance.run_launcher
         assert isinstance(launcher, dagster_docker.DockerRunLauncher)
-        assert launcher.image == "registry.example.com/goldsphere-pipelines:1.0"
+        assert launcher.image == IMAGE
         assert launcher.networks == ["goldsphere"]
         # Names only: the values stay in the daemon's environment.
         assert set(launcher.env_vars) == {
@@ -75,7 +76,7 @@ def test_the_k8s_variant_loads_and_builds_its_launcher(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dagster_k8s = pytest.importorskip("dagster_k8s")
-    monkeypatch.setenv("GOLDSPHERE_IMAGE", "registry.example.com/goldsphere-pipelines:1.0")
+    monkeypatch.setenv("GOLDSPHERE_IMAGE", IMAGE)
     monkeypatch.setenv("GOLDSPHERE_K8S_NAMESPACE", "goldsphere")
     config = _sections(K8S_YAML)["run_launcher"]
     assert isinstance(config, dict)
@@ -85,7 +86,7 @@ def test_the_k8s_variant_loads_and_builds_its_launcher(
     processed = process_config(dagster_k8s.K8sRunLauncher.config_type(), config["config"])
     assert processed.success, processed.errors
     assert processed.value is not None
-    assert processed.value["job_image"] == "registry.example.com/goldsphere-pipelines:1.0"
+    assert processed.value["job_image"] == IMAGE
     assert processed.value["job_namespace"] == "goldsphere"
     assert processed.value["env_secrets"] == ["goldsphere-secrets"]
 
@@ -103,7 +104,7 @@ def test_the_k8s_variant_loads_and_builds_its_launcher(
     with instance_from_yaml(variant, tmp_path / "home", monkeypatch) as (instance, _):
         launcher = instance.run_launcher
         assert isinstance(launcher, dagster_k8s.K8sRunLauncher)
-        assert launcher.job_image == "registry.example.com/goldsphere-pipelines:1.0"
+        assert launcher.job_image == IMAGE
         assert launcher.job_namespace == "goldsphere"
         assert launcher.instance_config_map == "goldsphere-dagster-instance"
         assert launcher.env_secrets == ["goldsphere-secrets"]
