@@ -9,14 +9,40 @@ import click
 from goldsphere_pipelines.cli.dialect_option import dialect_option
 from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT
 
+# One shop by default; a fleet's shops are smaller (README, "A fleet of shops").
+SINGLE_SHOP_SIZE = (1000, 10_000)
+FLEET_SHOP_SIZE = (500, 2000)
+
 
 @click.command("bench")
-@click.option("--products", default=1000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--products", type=click.IntRange(1), help="Products per shop [default: 1000; fleet 500]."
+)
 @click.option("--variable-share", default=0.1, show_default=True, type=click.FloatRange(0, 1))
-@click.option("--orders", default=10_000, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--orders", type=click.IntRange(0), help="Orders per shop [default: 10000; fleet 2000]."
+)
 @click.option("--latency-ms", default=20.0, show_default=True, type=click.FloatRange(0))
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 32))
 @click.option("--seed", default=7, show_default=True, type=int)
+@click.option(
+    "--connectors",
+    type=click.IntRange(1, 500),
+    help="A fleet: this many shops, each synced by its own run through a scratch Dagster "
+    "instance (webserver, daemon, queued run coordinator).",
+)
+@click.option(
+    "--max-runs",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Fleet only: the instance's limit of runs at once (max_concurrent_runs).",
+)
+@click.option(
+    "--dequeue-interval",
+    type=click.IntRange(1),
+    help="Fleet only: seconds between the daemon's dequeues [default: dagster.yaml's].",
+)
 @click.option(
     "--keep-database",
     is_flag=True,
@@ -46,12 +72,15 @@ from goldsphere_pipelines.sandbox.dialects import DEFAULT_DIALECT
 )
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 def bench(
-    products: int,
+    products: int | None,
     variable_share: float,
-    orders: int,
+    orders: int | None,
     latency_ms: float,
     concurrency: int,
     seed: int,
+    connectors: int | None,
+    max_runs: int,
+    dequeue_interval: int | None,
     keep_database: bool,
     dialect: str,
     phases: tuple[str, ...],
@@ -61,9 +90,13 @@ def bench(
     webhooks_mode: str,
     as_json: bool,
 ) -> None:
-    """Full sync, re-sync, 1 % delta and reconciliation of a sandbox store; prints one JSON
-    object. With --webhooks: the webhook latency benchmark (README, "Webhooks")."""
+    """Full sync, re-sync, 1 % delta and reconciliation of a sandbox store, or (--connectors)
+    a fleet of shops synced through Dagster, or (--webhooks) the webhook latency benchmark
+    (README, "Webhooks"); prints one JSON object."""
     echo = None if as_json else lambda m: click.echo(m, err=True)
+    default_products, default_orders = FLEET_SHOP_SIZE if connectors else SINGLE_SHOP_SIZE
+    products = default_products if products is None else products
+    orders = default_orders if orders is None else orders
     if webhooks:
         from goldsphere_pipelines.bench_webhooks import (
             WebhookBenchOptions,
@@ -80,18 +113,35 @@ def bench(
         )
         click.echo(json.dumps(run_webhook_benchmark(webhook_options, echo=echo), indent=2))
         return
-    from goldsphere_pipelines.bench import PHASES, BenchOptions, run_benchmark
+    if connectors:
+        from goldsphere_pipelines.bench_fleet import FleetOptions, run_fleet_benchmark
 
-    options = BenchOptions(
-        products=products,
-        variable_share=variable_share,
-        orders=orders,
-        latency_ms=latency_ms,
-        concurrency=concurrency,
-        seed=seed,
-        keep_database=keep_database,
-        dialect=dialect,
-        phases=phases or PHASES,
-    )
-    result = run_benchmark(options, echo=None if as_json else lambda m: click.echo(m, err=True))
+        result = run_fleet_benchmark(
+            FleetOptions(
+                connectors=connectors,
+                products=products,
+                variable_share=variable_share,
+                orders=orders,
+                latency_ms=latency_ms,
+                max_runs=max_runs,
+                dequeue_interval_seconds=dequeue_interval,
+                seed=seed,
+            ),
+            echo=echo,
+        )
+    else:
+        from goldsphere_pipelines.bench import PHASES, BenchOptions, run_benchmark
+
+        options = BenchOptions(
+            products=products,
+            variable_share=variable_share,
+            orders=orders,
+            latency_ms=latency_ms,
+            concurrency=concurrency,
+            seed=seed,
+            keep_database=keep_database,
+            dialect=dialect,
+            phases=phases or PHASES,
+        )
+        result = run_benchmark(options, echo=echo)
     click.echo(json.dumps(result, indent=None if as_json else 2))

@@ -293,12 +293,46 @@ class SandboxProcess:
             self._client = None
 
 
-def _process_spec(config: SandboxConfig, host: str, port: int, tls: bool, warm_up: bool) -> str:
+def config_spec(config: SandboxConfig) -> dict[str, Any]:
+    """`config` as JSON for a child process, keys included (they travel over its stdin)."""
     dumped = config.model_dump(mode="json")
     dumped["consumer_key"] = config.consumer_key.get_secret_value()
     dumped["consumer_secret"] = config.consumer_secret.get_secret_value()
-    spec = {"config": dumped, "host": host, "port": port, "tls": tls, "warm_up": warm_up}
-    return json.dumps(spec)
+    return dumped
+
+
+@contextmanager
+def child_process(
+    module: str, spec: dict[str, Any], *, startup_timeout_s: float
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    """Start `python -m module`, send it `spec` on stdin, and yield it with the JSON line it
+    announces itself with once it serves; SIGTERM (then SIGKILL) when the block ends."""
+    process = subprocess.Popen(  # noqa: S603 - one of our own modules, no shell
+        [sys.executable, "-m", module],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(json.dumps(spec))
+        process.stdin.close()
+        ready, _, _ = select.select([process.stdout], [], [], startup_timeout_s)
+        line = process.stdout.readline() if ready else ""
+        if not line:
+            raise RuntimeError("the sandbox process did not start; see its output above")
+        yield process, json.loads(line)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @contextmanager
@@ -319,22 +353,16 @@ def run_sandbox_process(
     line. The child stops on SIGTERM when the block ends.
     """
     config = config or SandboxConfig()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "goldsphere_pipelines.sandbox"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdin is not None
-        assert process.stdout is not None
-        process.stdin.write(_process_spec(config, host, port, tls, warm_up))
-        process.stdin.close()
-        ready, _, _ = select.select([process.stdout], [], [], startup_timeout_s)
-        line = process.stdout.readline() if ready else ""
-        if not line:
-            raise RuntimeError("the sandbox process did not start; see its output above")
-        announced = json.loads(line)
+    spec = {
+        "config": config_spec(config),
+        "host": host,
+        "port": port,
+        "tls": tls,
+        "warm_up": warm_up,
+    }
+    with child_process(
+        "goldsphere_pipelines.sandbox", spec, startup_timeout_s=startup_timeout_s
+    ) as (process, announced):
         ca = announced.get("ca_cert_path")
         sandbox = SandboxProcess(
             base_url=announced["base_url"],
@@ -347,16 +375,6 @@ def run_sandbox_process(
             yield sandbox
         finally:
             sandbox.close()
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def process_main() -> None:

@@ -4,7 +4,6 @@ per-connector limit, run monitoring. A sync runs on it and is stored in PostgreS
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,44 +11,21 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 from dagster._core.run_coordinator import QueuedRunCoordinator
-from sqlalchemy.engine import make_url
 
 from goldsphere_pipelines.defs.partitions import CONNECTOR_PARTITIONS_NAME
 from goldsphere_pipelines_tests.pipeline.conftest import Shop, register, sync
 from goldsphere_pipelines_tests.reliability.support import sync_problems
-from goldsphere_pipelines_tests.support.database import admin_server_url, scratch_database
-
-REPOSITORY = Path(__file__).resolve().parents[2]
+from goldsphere_pipelines_tests.support.dagster_instance import REPOSITORY, instance_from_yaml
 
 
 @pytest.fixture
 def production_instance(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[dg.DagsterInstance, sa.Engine]]:
-    server = make_url(admin_server_url())
-    if not server.host:
-        pytest.skip(
-            "the test PostgreSQL is the embedded one (a Unix socket, no TCP), and "
-            "dagster-postgres' config names a host and port"
-        )
-    home = tmp_path / "dagster-home"
-    home.mkdir()
-    shutil.copy(REPOSITORY / "dagster.yaml", home / "dagster.yaml")
-    with scratch_database(prefix="gs_dagster") as url:
-        storage = make_url(url)
-        monkeypatch.setenv("DAGSTER_HOME", str(home))
-        monkeypatch.setenv("DAGSTER_PG_HOST", storage.host or "")
-        monkeypatch.setenv("DAGSTER_PG_PORT", str(storage.port or 5432))
-        monkeypatch.setenv("DAGSTER_PG_USERNAME", storage.username or "")
-        monkeypatch.setenv("DAGSTER_PG_PASSWORD", storage.password or "")
-        monkeypatch.setenv("DAGSTER_PG_DB", storage.database or "")
-        instance = dg.DagsterInstance.get()
-        engine = sa.create_engine(url)
-        try:
-            yield instance, engine
-        finally:
-            instance.dispose()
-            engine.dispose()
+    with instance_from_yaml(
+        REPOSITORY / "dagster.yaml", tmp_path / "dagster-home", monkeypatch
+    ) as loaded:
+        yield loaded
 
 
 def test_a_sync_on_the_production_instance_is_stored_in_postgresql(
