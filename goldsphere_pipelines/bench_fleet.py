@@ -180,11 +180,14 @@ def _most_at_once(intervals: Sequence[tuple[float, float]]) -> int:
 
 
 def _stored_counts(engine: sa.Engine) -> dict[str, dict[str, int]]:
-    """Rows per connector name: products (variations included), orders, still pending."""
+    """Rows per connector name: products (variations included) and orders the shop still
+    sells (its trash is stored too, as deleted rows), and rows still pending."""
     query = """
         SELECT c.name,
-          (SELECT count(*) FROM external_product p WHERE p.connector_id = c.id),
-          (SELECT count(*) FROM external_order o WHERE o.connector_id = c.id),
+          (SELECT count(*) FROM external_product p
+             WHERE p.connector_id = c.id AND p.deleted_at IS NULL),
+          (SELECT count(*) FROM external_order o
+             WHERE o.connector_id = c.id AND o.deleted_at IS NULL),
           (SELECT count(*) FROM external_product p
              WHERE p.connector_id = c.id AND p.status = 'pending')
           + (SELECT count(*) FROM external_order o

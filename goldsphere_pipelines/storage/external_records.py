@@ -189,7 +189,7 @@ class ExternalRecordRepository:
                 sa.text(
                     "UPDATE external_product SET status = 'pending', updated_at = now() "
                     "WHERE connector_id = :cid AND parent_external_id = ANY(:ids) "
-                    "AND status <> 'pending'"
+                    "AND status NOT IN ('pending', 'deleted')"
                 ),
                 {"cid": connector_id, "ids": list(parent_ids)},
             )
@@ -197,12 +197,13 @@ class ExternalRecordRepository:
 
     def requeue_all(self, connector_id: UUID) -> int:
         """Send every stored row of the connector back to mapping (a re-mapping after a rule
-        change, without fetching); returns how many rows it requeued."""
+        change, without fetching); returns how many rows it requeued. Deleted rows stay
+        deleted: only a restore sends them back."""
         with self._engine.begin() as conn:
             result = conn.execute(
                 sa.text(
                     f"UPDATE {self._table} SET status = 'pending', updated_at = now() "
-                    "WHERE connector_id = :cid AND status <> 'pending'"
+                    "WHERE connector_id = :cid AND status NOT IN ('pending', 'deleted')"
                 ),
                 {"cid": connector_id},
             )
