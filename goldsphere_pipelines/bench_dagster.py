@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import httpx
+import httpx2
 import yaml
 
 import goldsphere_pipelines
@@ -116,9 +116,9 @@ def _wait_until(
 def _webserver_loaded(url: str) -> bool:
     query = "{ workspaceOrError { ... on Workspace { locationEntries { locationOrLoadError { __typename } } } } }"  # noqa: E501
     try:
-        response = httpx.post(f"{url}/graphql", json={"query": query}, timeout=5)
+        response = httpx2.post(f"{url}/graphql", json={"query": query}, timeout=5)
         entries = response.json()["data"]["workspaceOrError"]["locationEntries"]
-    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+    except (httpx2.HTTPError, ValueError, KeyError, TypeError):
         return False
     kinds = [entry["locationOrLoadError"]["__typename"] for entry in entries]
     if "PythonError" in kinds:

@@ -31,7 +31,7 @@ from datetime import UTC
 from typing import Any, Literal
 
 import dagster as dg
-import httpx
+import httpx2
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
@@ -89,9 +89,9 @@ def receiver_process(port: int, *, processor: bool = True) -> Iterator[subproces
         deadline = time.monotonic() + 60
         while True:
             try:
-                httpx.get(f"http://127.0.0.1:{port}/admin/openapi.json", timeout=1)
+                httpx2.get(f"http://127.0.0.1:{port}/admin/openapi.json", timeout=1)
                 break
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
                     tail = log.read().decode(errors="replace")[-2000:]

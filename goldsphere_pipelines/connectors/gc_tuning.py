@@ -2,7 +2,7 @@
 
 A step allocates millions of short-lived containers (parsed pages, mapped rows, batch
 documents). With CPython's default thresholds a collection runs every 700 allocations, and
-the older generations it promotes into hold the whole process: Dagster, SQLAlchemy, httpx.
+the older generations it promotes into hold the whole process: Dagster, SQLAlchemy, httpx2.
 Measured on 10,000 orders, parsing took three times as long with the defaults. Nothing a
 step allocates forms reference cycles worth chasing sooner, so for its length the objects
 that existed before it are frozen out of collection and young collections run less often;

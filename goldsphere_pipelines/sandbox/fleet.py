@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 import orjson
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -80,7 +80,7 @@ class SandboxFleet:
 
     def first_requests(self) -> dict[str, float]:
         """Unix time of each store's first request (admin calls aside), by base URL."""
-        response = httpx.get(self.shops[0].base_url + FIRST_REQUESTS_PATH, timeout=30)
+        response = httpx2.get(self.shops[0].base_url + FIRST_REQUESTS_PATH, timeout=30)
         response.raise_for_status()
         answer: dict[str, float] = response.json()
         return answer

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import uvicorn
 
 from goldsphere_pipelines.sandbox.app import create_app
 from goldsphere_pipelines.sandbox.config import SandboxConfig
 from goldsphere_pipelines.sandbox.faults import SandboxStats
 from goldsphere_pipelines.sandbox.store import SandboxStore
-from goldsphere_pipelines.sandbox.tls import TlsFiles, generate_tls_files
+from goldsphere_pipelines.sandbox.tls import TlsFiles, generate_tls_files, trusting
 from goldsphere_pipelines.sandbox.woocommerce_api import TRANSPORT_KEY
 
 try:
@@ -226,7 +226,7 @@ class SandboxProcess:
     process: subprocess.Popen[str] = field(repr=False)
     # One client for every admin call: building an SSL context per call cost a benchmark
     # seconds for a thousand changes.
-    _client: httpx.Client | None = field(default=None, repr=False, init=False)
+    _client: httpx2.Client | None = field(default=None, repr=False, init=False)
 
     @property
     def api_url(self) -> str:
@@ -238,8 +238,8 @@ class SandboxProcess:
 
     def _admin(self, method: str, path: str, body: Any = None) -> Any:
         if self._client is None:
-            verify: Any = str(self.ca_cert_path) if self.ca_cert_path else True
-            self._client = httpx.Client(
+            verify: Any = trusting(self.ca_cert_path) if self.ca_cert_path else True
+            self._client = httpx2.Client(
                 base_url=f"{self.base_url}/_sandbox", verify=verify, timeout=120
             )
         response = self._client.request(method, path, json=body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,12 @@ class TlsFiles:
     cert_path: Path
     key_path: Path
     ca_cert_path: Path
-    """Pass this as the client's CA bundle (`httpx.Client(verify=...)`, `--ca-bundle`)."""
+    """What a client must trust: `--ca-bundle`, or `httpx2.Client(verify=trusting(path))`."""
+
+
+def trusting(ca_cert_path: Path | str) -> ssl.SSLContext:
+    """A client context that trusts only this CA (httpx2 deprecates `verify=<path>`)."""
+    return ssl.create_default_context(cafile=str(ca_cert_path))
 
 
 def generate_tls_files(directory: Path) -> TlsFiles:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 
 WORDPRESS_VERSION = "6.5.3"
 DELIVERY_TIMEOUT_S = 5.0
@@ -167,7 +167,7 @@ class WebhookHub:
 
     def _ping(self, webhook_id: int, delivery_url: str) -> None:
         try:
-            response = httpx.post(
+            response = httpx2.post(
                 delivery_url,
                 content=f"webhook_id={webhook_id}".encode(),
                 headers={
@@ -176,7 +176,7 @@ class WebhookHub:
                 },
                 timeout=DELIVERY_TIMEOUT_S,
             )
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise PingFailedError(f"Error: Delivery URL cannot be reached: {exc}") from exc
         if not 200 <= response.status_code < 300:
             raise PingFailedError(
@@ -273,7 +273,7 @@ class WebhookHub:
             self._workers.append(worker)
 
     def _work(self) -> None:
-        with httpx.Client(timeout=DELIVERY_TIMEOUT_S) as client:
+        with httpx2.Client(timeout=DELIVERY_TIMEOUT_S) as client:
             while True:
                 job = self._queue.get()
                 if job is None:
@@ -285,7 +285,7 @@ class WebhookHub:
                         self._in_flight -= 1
                         self._idle.notify_all()
 
-    def _deliver(self, client: httpx.Client, job: _Job) -> None:
+    def _deliver(self, client: httpx2.Client, job: _Job) -> None:
         subscription = job.subscription
         resource, _, event = job.topic.partition(".")
         digest = hmac.new(subscription.secret.encode(), job.body, hashlib.sha256).digest()
@@ -306,7 +306,7 @@ class WebhookHub:
             response = client.post(subscription.delivery_url, content=job.body, headers=headers)
             sent.status_code = response.status_code
             ok = 200 <= response.status_code < 300
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             sent.error = type(exc).__name__
             ok = False
         sent.answer_seconds = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""The three ways a consumer key and secret travel to a WooCommerce store, as httpx auth.
+"""The three ways a consumer key and secret travel to a WooCommerce store, as httpx2 auth.
 
 Credentials are added by the auth flow, at send time: the URLs the client builds, logs and
 puts into errors never hold them. Every attempt (including retries and same-host redirects)
@@ -17,7 +17,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 from urllib.request import parse_http_list, parse_keqv_list
 
-import httpx
+import httpx2
 from authlib.oauth1 import ClientAuth
 from authlib.oauth1.rfc5849.signature import construct_base_string
 from authlib.oauth1.rfc5849.util import unescape
@@ -29,9 +29,9 @@ OAuthSignatureIn = Literal["query", "header"]
 _HMAC_SHA256 = "HMAC-SHA256"
 
 
-class QueryStringAuth(httpx.Auth):
+class QueryStringAuth(httpx2.Auth):
     """`consumer_key`/`consumer_secret` as query parameters, for hosts that strip the
-    Authorization header. The parameters exist only on the request httpx sends."""
+    Authorization header. The parameters exist only on the request httpx2 sends."""
 
     def __init__(self, credentials: WooCredentials) -> None:
         self._params = {
@@ -39,9 +39,11 @@ class QueryStringAuth(httpx.Auth):
             "consumer_secret": credentials.consumer_secret.get_secret_value(),
         }
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(
+        self, request: httpx2.Request
+    ) -> Generator[httpx2.Request, httpx2.Response, None]:
         # A new request, so that the caller's request (whose URL may be logged) stays clean.
-        yield httpx.Request(
+        yield httpx2.Request(
             request.method,
             request.url.copy_merge_params(self._params),
             headers=request.headers,
@@ -52,11 +54,11 @@ class QueryStringAuth(httpx.Auth):
         return "QueryStringAuth()"
 
 
-class WooOAuth1Auth(httpx.Auth):
+class WooOAuth1Auth(httpx2.Auth):
     """One-legged OAuth 1.0a with HMAC-SHA256, as WooCommerce verifies it over plain HTTP.
 
     Authlib's protocol core (`authlib.oauth1.ClientAuth`) renders each request: nonce,
-    timestamp, parameter placement, base string. Its httpx integration is not used: Authlib
+    timestamp, parameter placement, base string. Its httpx2 integration is not used: Authlib
     1.9 deprecates it in favour of httpx2. `signature_in="query"` puts the OAuth parameters
     in the query string, as WooCommerce's own API clients do (it survives hosts that strip
     the Authorization header); "header" sends them as `Authorization: OAuth …`. WooCommerce
@@ -71,14 +73,16 @@ class WooOAuth1Auth(httpx.Auth):
             signature_type="QUERY" if signature_in == "query" else "HEADER",
         )
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(
+        self, request: httpx2.Request
+    ) -> Generator[httpx2.Request, httpx2.Response, None]:
         # A new request keeps the caller's URL free of the key. A JSON body (the one write,
         # creating webhooks) is not part of an OAuth 1.0a signature: it is carried as is.
         url, headers, _ = self._signer.prepare(
             request.method, str(request.url), dict(request.headers), b""
         )
         content = request.read() if request.method not in ("GET", "HEAD") else None
-        yield httpx.Request(
+        yield httpx2.Request(
             request.method, url, headers=headers, content=content, extensions=request.extensions
         )
 
@@ -129,16 +133,16 @@ def _oauth_header_params(headers: Any) -> list[tuple[str, str]]:
 
 def build_auth(
     mode: AuthMode, credentials: WooCredentials, *, oauth_signature_in: OAuthSignatureIn
-) -> httpx.Auth:
-    """The httpx auth for `mode`. None of these objects shows a secret in its repr."""
+) -> httpx2.Auth:
+    """The httpx2 auth for `mode`. None of these objects shows a secret in its repr."""
     if mode is AuthMode.BASIC:
-        return httpx.BasicAuth(
+        return httpx2.BasicAuth(
             credentials.consumer_key.get_secret_value(),
             credentials.consumer_secret.get_secret_value(),
         )
     if mode is AuthMode.QUERY:
         return QueryStringAuth(credentials)
     if mode is AuthMode.OAUTH1:
-        auth: httpx.Auth = WooOAuth1Auth(credentials, oauth_signature_in)
+        auth: httpx2.Auth = WooOAuth1Auth(credentials, oauth_signature_in)
         return auth
     raise ValueError(f"unknown auth mode {mode!r}")

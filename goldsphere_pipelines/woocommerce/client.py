@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import httpx
+import httpx2
 
 from goldsphere_pipelines import __version__
 from goldsphere_pipelines.woocommerce.auth import OAuthSignatureIn, build_auth
@@ -82,7 +82,7 @@ ID_PAGE_SIZE = 100
 class WooCommerceClient:
     """Reads one WooCommerce store through its REST API v3.
 
-    Use it as a context manager; it owns one `httpx.Client` and is safe to share between
+    Use it as a context manager; it owns one `httpx2.Client` and is safe to share between
     threads. At most `concurrency` requests are in flight at any time, across all the
     iterators running. `repr()` shows only the base URL and auth mode.
 
@@ -108,7 +108,7 @@ class WooCommerceClient:
         backoff_max_s: float = 30.0,
         concurrency: int = 4,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx2.BaseTransport | None = None,
         per_page: int = 100,
         oauth_signature_in: OAuthSignatureIn = "query",
     ) -> None:

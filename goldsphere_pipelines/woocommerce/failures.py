@@ -10,7 +10,7 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 
 from goldsphere_pipelines.woocommerce.credentials import AuthMode
 from goldsphere_pipelines.woocommerce.errors import (
@@ -188,7 +188,7 @@ def error_for_body(
 
 
 def error_for_transport(
-    exc: httpx.TransportError, *, reason: str, url: str, timeout: float, attempts: int
+    exc: httpx2.TransportError, *, reason: str, url: str, timeout: float, attempts: int
 ) -> WooCommerceError:
     """The error for a request that got no complete response. `reason` is redacted."""
     if is_tls_failure(exc):
@@ -199,12 +199,12 @@ def error_for_transport(
             url=url,
             attempts=attempts,
         )
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx2.TimeoutException):
         message = (
             f"The store did not answer within {timeout:g} s at {url} ({attempts} attempts). "
             "Check that the shop is up; a slow shared host may need a lower concurrency."
         )
-    elif isinstance(exc, httpx.ConnectError):
+    elif isinstance(exc, httpx2.ConnectError):
         message = (
             f"Could not connect to {urlsplit(url).netloc} ({reason}; {attempts} attempts). "
             "Check the base URL and that the shop is reachable from this server."

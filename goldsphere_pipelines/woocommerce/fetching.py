@@ -1,6 +1,6 @@
 """One GET against the store, done properly: retried, bounded, redacted, counted.
 
-`Fetcher` owns the `httpx.Client`. Each attempt takes one of `concurrency` slots, so that
+`Fetcher` owns the `httpx2.Client`. Each attempt takes one of `concurrency` slots, so that
 however many iterators run at once the store never sees more parallel requests than the
 connector allows. Bodies are streamed and refused past `max_response_bytes`. Redirects are
 followed only to the same host (or from http to https on it), re-signed at every hop.
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import httpx
+import httpx2
 
 from goldsphere_pipelines.woocommerce.credentials import AuthMode
 from goldsphere_pipelines.woocommerce.errors import TLSError, WooCommerceError
@@ -58,7 +58,7 @@ class Fetched:
     """A successful answer: the parsed JSON and the response headers."""
 
     value: Any
-    headers: httpx.Headers
+    headers: httpx2.Headers
     url: str
 
 
@@ -80,14 +80,14 @@ class Fetcher:
     def __init__(
         self,
         *,
-        auth: httpx.Auth,
+        auth: httpx2.Auth,
         auth_mode: AuthMode,
         verify: Any,
         timeout: float,
         retry: RetryPolicy,
         concurrency: int,
         max_response_bytes: int,
-        transport: httpx.BaseTransport | None,
+        transport: httpx2.BaseTransport | None,
         redactor: Redactor,
         stats: ClientStats,
         user_agent: str,
@@ -100,11 +100,13 @@ class Fetcher:
         self._stats = stats
         self._slots = threading.BoundedSemaphore(concurrency)
         self._sleep: Callable[[float], None] = time.sleep
-        self._http = httpx.Client(
+        self._http = httpx2.Client(
             auth=auth,
             verify=verify,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx2.Limits(
+                max_connections=concurrency, max_keepalive_connections=concurrency
+            ),
             headers={"User-Agent": user_agent, "Accept": "application/json"},
             # Redirects are followed by hand, only to the same host (see `_redirected`).
             follow_redirects=False,
@@ -146,7 +148,7 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _log(
-        self, request: httpx.Request, summary: str, attempt: int, attempts: int, decision: str
+        self, request: httpx2.Request, summary: str, attempt: int, attempts: int, decision: str
     ) -> None:
         logger.warning(
             "GET %s failed: %s (attempt %d of %d, %s)",
@@ -157,16 +159,16 @@ class Fetcher:
             decision,
         )
 
-    def _safe_url(self, url: httpx.URL | str) -> str:
+    def _safe_url(self, url: httpx2.URL | str) -> str:
         return self._redact(url_without_secrets(str(url)))
 
     def _attempt(
-        self, request: httpx.Request, expect: Expect, attempt: int, attempts: int
+        self, request: httpx2.Request, expect: Expect, attempt: int, attempts: int
     ) -> Fetched:
         try:
             with self._slots:
                 status, headers, body, final_url = self._exchange(request)
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             self._stats.add(transport_errors=1)
             reason = self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
             error = error_for_transport(
@@ -219,10 +221,10 @@ class Fetcher:
         self._log(request, summary, attempt, attempts, "not retried")
         raise error from None
 
-    def _exchange(self, request: httpx.Request) -> tuple[int, httpx.Headers, bytes, httpx.URL]:
+    def _exchange(self, request: httpx2.Request) -> tuple[int, httpx2.Headers, bytes, httpx2.URL]:
         """Send `request`, following same-host redirects: status, headers, body, final URL.
 
-        Raises `httpx.TransportError` when no complete response arrives."""
+        Raises `httpx2.TransportError` when no complete response arrives."""
         for _hop in range(_MAX_REDIRECTS + 1):
             self._stats.add(requests=1)
             response = self._http.send(request, stream=True)
@@ -242,7 +244,7 @@ class Fetcher:
             url=self._safe_url(request.url),
         )
 
-    def _redirected(self, request: httpx.Request, location: str) -> httpx.Request:
+    def _redirected(self, request: httpx2.Request, location: str) -> httpx2.Request:
         here = request.url
         target = here.join(location)
         same_host = target.host == here.host
@@ -254,7 +256,7 @@ class Fetcher:
         # the auth flow adds fresh ones.
         return self._http.build_request("GET", url_without_secrets(str(target)))
 
-    def _read(self, response: httpx.Response, url: httpx.URL) -> bytes:
+    def _read(self, response: httpx2.Response, url: httpx2.URL) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:
             raise too_large(

@@ -3,7 +3,7 @@
 Two layers. `Redactor` knows the actual key and secret and removes them (raw, percent-encoded
 and inside a Basic header) from any text. `redact_patterns` knows no secret but removes the
 query parameters that carry one (`consumer_key=…`, `oauth_signature=…`) and anything shaped
-like a WooCommerce key (`ck_…`, `cs_…`); it guards the httpx and httpcore loggers, which log
+like a WooCommerce key (`ck_…`, `cs_…`); it guards the httpx2 and httpcore2 loggers, which log
 every request URL, and with query-string auth that URL holds the secret.
 """
 
@@ -98,16 +98,16 @@ class RedactingFilter(logging.Filter):
 
 
 # A filter applies only to records made by its own logger, not its children: name them all.
-# httpcore logs response headers at DEBUG, and WordPress echoes query-string credentials
+# httpcore2 logs response headers at DEBUG, and WordPress echoes query-string credentials
 # into its `Link` header.
 _GUARDED_LOGGERS = (
-    "httpx",
-    "httpcore",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-    "httpcore.socks",
+    "httpx2",
+    "httpcore2",
+    "httpcore2.connection",
+    "httpcore2.http11",
+    "httpcore2.http2",
+    "httpcore2.proxy",
+    "httpcore2.socks",
     "goldsphere_pipelines.woocommerce",
 )
 

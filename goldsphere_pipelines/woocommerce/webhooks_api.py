@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 
 from goldsphere_pipelines.woocommerce.auth import build_auth
 from goldsphere_pipelines.woocommerce.client import API_ROOT, USER_AGENT, normalize_base_url
@@ -56,11 +56,11 @@ def create_webhook(
     }
     auth = build_auth(auth_mode, credentials, oauth_signature_in="query")
     try:
-        with httpx.Client(
+        with httpx2.Client(
             auth=auth, verify=verify, timeout=timeout, headers={"User-Agent": USER_AGENT}
         ) as client:
             response = client.post(url, json=body)
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         raise WooCommerceError(
             redact(f"Creating the {topic} webhook failed: {type(exc).__name__}.")
         ) from None

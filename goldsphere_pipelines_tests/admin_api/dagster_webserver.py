@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 import goldsphere_pipelines
 from goldsphere_pipelines_tests.admin_api.support import free_port
@@ -42,7 +42,7 @@ class RunningDagster:
     log_path: Path
 
     def graphql(self, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
-        response = httpx.post(
+        response = httpx2.post(
             f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30
         )
         response.raise_for_status()
@@ -102,7 +102,7 @@ def _wait_until_loaded(running: RunningDagster, process: subprocess.Popen[bytes]
                 + running.log_path.read_text(errors="replace")[-4000:]
             )
         try:
-            if httpx.get(f"{running.url}/server_info", timeout=2).status_code == 200:
+            if httpx2.get(f"{running.url}/server_info", timeout=2).status_code == 200:
                 data = running.graphql(_LOCATIONS_QUERY)
                 entries = data["workspaceOrError"]["locationEntries"]  # type: ignore[index]
                 kinds = [entry["locationOrLoadError"]["__typename"] for entry in entries]
@@ -110,7 +110,7 @@ def _wait_until_loaded(running: RunningDagster, process: subprocess.Popen[bytes]
                     raise RuntimeError(f"the code location failed to load: {entries}")
                 if kinds == ["RepositoryLocation"]:
                     return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         time.sleep(0.5)
     raise RuntimeError("dagster-webserver did not load the workspace in time")

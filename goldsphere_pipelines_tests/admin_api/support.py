@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import bcrypt
-import httpx
+import httpx2
 import jwt
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -88,12 +88,12 @@ def recording_client(app: FastAPI, ledger: Ledger, suite_secrets: SuiteSecrets) 
     client = TestClient(app)
     needles = tuple(suite_secrets.needles().values())
 
-    def on_request(request: httpx.Request) -> None:
+    def on_request(request: httpx2.Request) -> None:
         body = request.read().decode("utf-8", errors="replace")
         if any(needle in body for needle in needles):
             ledger.requests_with_secrets += 1
 
-    def on_response(response: httpx.Response) -> None:
+    def on_response(response: httpx2.Response) -> None:
         response.read()
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         ledger.responses.append(f"{response.status_code}\n{headers}\n\n{response.text}")

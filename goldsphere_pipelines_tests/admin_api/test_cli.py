@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from click.testing import CliRunner
 
@@ -47,7 +47,7 @@ def test_serve_answers_on_loopback(
     try:
         schema = _wait_for_schema(f"http://127.0.0.1:{port}/admin/openapi.json", process)
         assert schema["info"]["title"] == "goldsphere admin API"
-        unauthenticated = httpx.get(f"http://127.0.0.1:{port}/admin/connectors", timeout=5)
+        unauthenticated = httpx2.get(f"http://127.0.0.1:{port}/admin/connectors", timeout=5)
         assert unauthenticated.status_code == 401
     finally:
         process.terminate()
@@ -62,11 +62,11 @@ def _wait_for_schema(url: str, process: subprocess.Popen[bytes]) -> dict[str, An
         if process.poll() is not None:
             raise AssertionError(process.communicate()[0].decode(errors="replace"))
         try:
-            response = httpx.get(url, timeout=2)
+            response = httpx2.get(url, timeout=2)
             if response.status_code == 200:
                 schema: dict[str, Any] = response.json()
                 return schema
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         time.sleep(0.2)
     raise AssertionError("the admin API did not start")

@@ -17,7 +17,7 @@ from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.sandbox import RunningSandbox, SandboxConfig, SandboxStore, run_sandbox
@@ -26,7 +26,7 @@ SMALL = SandboxConfig(products=60, variable_share=0.2, orders=400, customers=40,
 """Several pages of everything, every status and flaw, built in a blink."""
 
 
-class OAuthQuery(httpx.Auth):
+class OAuthQuery(httpx2.Auth):
     """Signs each request with one-legged OAuth 1.0a, parameters in the query string."""
 
     def __init__(self, consumer_key: str, consumer_secret: str, algorithm: str = "HMAC-SHA256"):
@@ -34,7 +34,9 @@ class OAuthQuery(httpx.Auth):
         self.consumer_secret = consumer_secret
         self.algorithm = algorithm
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(
+        self, request: httpx2.Request
+    ) -> Generator[httpx2.Request, httpx2.Response, None]:
         url = str(request.url.copy_with(query=None))
         params = list(request.url.params.multi_items())
         oauth = sign_oauth(
@@ -45,9 +47,9 @@ class OAuthQuery(httpx.Auth):
         yield request
 
 
-def api_client(sandbox: RunningSandbox) -> httpx.Client:
+def api_client(sandbox: RunningSandbox) -> httpx2.Client:
     """A client for the sandbox's REST API, signing with the sandbox's keys."""
-    return httpx.Client(
+    return httpx2.Client(
         base_url=sandbox.api_url,
         auth=OAuthQuery(sandbox.consumer_key, sandbox.consumer_secret),
         timeout=30,
@@ -67,7 +69,7 @@ def small_sandbox(small_store: SandboxStore) -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture(scope="module")
-def api(small_sandbox: RunningSandbox) -> Iterator[httpx.Client]:
+def api(small_sandbox: RunningSandbox) -> Iterator[httpx2.Client]:
     with api_client(small_sandbox) as client:
         yield client
 
@@ -85,7 +87,7 @@ def sandbox(store: SandboxStore) -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture
-def client(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
+def client(sandbox: RunningSandbox) -> Iterator[httpx2.Client]:
     with api_client(sandbox) as signed:
         yield signed
 
@@ -132,7 +134,7 @@ def ids(records: Sequence[dict[str, Any]]) -> list[int]:
     return [record["id"] for record in records]
 
 
-def fetch_all(client: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
+def fetch_all(client: httpx2.Client, path: str, **params: Any) -> list[dict[str, Any]]:
     """Every record of a collection, paged by id, asserting the page count headers."""
     records: list[dict[str, Any]] = []
     page = 1

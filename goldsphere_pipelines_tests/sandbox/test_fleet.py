@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-import httpx
+import httpx2
 
 from goldsphere_pipelines.sandbox import SandboxConfig
 from goldsphere_pipelines.sandbox.fleet import run_fleet_process
@@ -24,14 +24,14 @@ def test_each_port_of_a_fleet_serves_its_own_store() -> None:
         assert fleet.first_requests() == {}
         for shop, config in zip(fleet.shops, configs, strict=True):
             auth = OAuthQuery(shop.consumer_key, shop.consumer_secret)
-            with httpx.Client(base_url=shop.api_url, auth=auth) as client:
+            with httpx2.Client(base_url=shop.api_url, auth=auth) as client:
                 response = client.get("/products", params={"per_page": 100})
             assert response.status_code == 200
             assert int(response.headers["X-WP-Total"]) == config.products
             assert shop.counts()["products"] == config.products
         # The second shop's secret does not open the first shop.
         wrong = OAuthQuery(second.consumer_key, second.consumer_secret)
-        assert httpx.get(f"{first.api_url}/products", auth=wrong).status_code == 401
+        assert httpx2.get(f"{first.api_url}/products", auth=wrong).status_code == 401
         before = (first.counts()["orders"], second.counts()["orders"])
         second.mutate("delete_order", id=second.ids("orders")[0])
         assert (first.counts()["orders"], second.counts()["orders"]) == (before[0], before[1] - 1)

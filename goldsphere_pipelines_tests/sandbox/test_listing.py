@@ -5,21 +5,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.sandbox import SandboxStore
 from goldsphere_pipelines_tests.sandbox.conftest import fetch_all, ids
 
 
-def get(api: httpx.Client, path: str, **params: Any) -> httpx.Response:
+def get(api: httpx2.Client, path: str, **params: Any) -> httpx2.Response:
     response = api.get(path, params=params)
     assert response.status_code == 200, response.text
     return response
 
 
 def test_pages_carry_totals_and_prev_next_links(
-    api: httpx.Client, small_store: SandboxStore
+    api: httpx2.Client, small_store: SandboxStore
 ) -> None:
     total = len(small_store.order_ids())
     response = get(api, "/orders", per_page=50, page=2, orderby="id", order="asc")
@@ -41,7 +41,7 @@ def test_pages_carry_totals_and_prev_next_links(
 
 
 def test_paging_by_id_lists_every_record_exactly_once(
-    api: httpx.Client, small_store: SandboxStore
+    api: httpx2.Client, small_store: SandboxStore
 ) -> None:
     assert ids(fetch_all(api, "/orders")) == small_store.order_ids()
     assert ids(fetch_all(api, "/products")) == small_store.product_ids()
@@ -49,7 +49,7 @@ def test_paging_by_id_lists_every_record_exactly_once(
 
 
 def test_default_date_order_repeats_and_skips_records_across_pages(
-    api: httpx.Client, small_store: SandboxStore
+    api: httpx2.Client, small_store: SandboxStore
 ) -> None:
     # Products are imported in batches sharing one timestamp, as from a CSV import:
     # with WooCommerce's default orderby=date, rows of equal date change order with the
@@ -63,7 +63,7 @@ def test_default_date_order_repeats_and_skips_records_across_pages(
 
 
 def test_offset_page_beyond_the_end_and_descending_ids(
-    api: httpx.Client, small_store: SandboxStore
+    api: httpx2.Client, small_store: SandboxStore
 ) -> None:
     order_ids = small_store.order_ids()
     assert (
@@ -94,7 +94,7 @@ def test_offset_page_beyond_the_end_and_descending_ids(
     ],
 )
 def test_invalid_parameters_are_400_rest_invalid_param(
-    api: httpx.Client, params: dict[str, Any], bad: str
+    api: httpx2.Client, params: dict[str, Any], bad: str
 ) -> None:
     response = api.get("/orders", params=params)
     assert response.status_code == 400
@@ -105,13 +105,13 @@ def test_invalid_parameters_are_400_rest_invalid_param(
     assert bad in body["data"]["params"]
 
 
-def test_product_type_and_status_validation(api: httpx.Client) -> None:
+def test_product_type_and_status_validation(api: httpx2.Client) -> None:
     assert api.get("/products", params={"type": "bundle"}).status_code == 400
     assert api.get("/products", params={"status": "completed"}).status_code == 400
 
 
 def test_after_and_before_filter_on_creation_in_local_or_gmt_time(
-    api: httpx.Client, small_store: SandboxStore
+    api: httpx2.Client, small_store: SandboxStore
 ) -> None:
     orders = fetch_all(api, "/orders")
     middle = sorted(order["date_created_gmt"] for order in orders)[len(orders) // 2]
@@ -129,7 +129,7 @@ def test_after_and_before_filter_on_creation_in_local_or_gmt_time(
 
 
 def test_modified_filters_are_strict_and_ignored_by_old_stores(
-    api: httpx.Client, small_store: SandboxStore
+    api: httpx2.Client, small_store: SandboxStore
 ) -> None:
     orders = fetch_all(api, "/orders")
     moments = sorted({order["date_modified_gmt"] for order in orders})
@@ -153,7 +153,7 @@ def test_modified_filters_are_strict_and_ignored_by_old_stores(
         small_store.set_faults(supports_modified_filters=True)
 
 
-def test_status_filters(api: httpx.Client, small_store: SandboxStore) -> None:
+def test_status_filters(api: httpx2.Client, small_store: SandboxStore) -> None:
     statuses = {order["status"] for order in fetch_all(api, "/orders")}
     assert "trash" not in statuses
     assert {"pending", "processing", "on-hold", "completed", "cancelled", "refunded"} <= statuses
@@ -174,7 +174,7 @@ def test_status_filters(api: httpx.Client, small_store: SandboxStore) -> None:
 
 
 def test_search_sku_include_exclude_type_parent_category_stock_customer(
-    api: httpx.Client, small_store: SandboxStore
+    api: httpx2.Client, small_store: SandboxStore
 ) -> None:
     products = fetch_all(api, "/products")
     word = products[0]["name"].split()[-1]
@@ -212,7 +212,7 @@ def test_search_sku_include_exclude_type_parent_category_stock_customer(
     assert ids(by_include.json()) == ordered
 
 
-def test_orderby_modified_and_date(api: httpx.Client) -> None:
+def test_orderby_modified_and_date(api: httpx2.Client) -> None:
     modified = [o["date_modified_gmt"] for o in get(api, "/orders", orderby="modified",
                                                      order="asc", per_page=100).json()]  # fmt: skip
     assert modified == sorted(modified)
@@ -220,7 +220,7 @@ def test_orderby_modified_and_date(api: httpx.Client) -> None:
     assert created == sorted(created, reverse=True)
 
 
-def test_fields_keep_only_what_was_asked(api: httpx.Client, small_store: SandboxStore) -> None:
+def test_fields_keep_only_what_was_asked(api: httpx2.Client, small_store: SandboxStore) -> None:
     scan = get(api, "/orders", _fields="id,date_modified_gmt", per_page=100, orderby="id",
                order="asc").json()  # fmt: skip
     assert all(set(order) == {"id", "date_modified_gmt"} for order in scan)
@@ -236,7 +236,7 @@ def test_fields_keep_only_what_was_asked(api: httpx.Client, small_store: Sandbox
     assert set(one) == {"id", "name"}
 
 
-def test_variations_are_listed_per_parent(api: httpx.Client, small_store: SandboxStore) -> None:
+def test_variations_are_listed_per_parent(api: httpx2.Client, small_store: SandboxStore) -> None:
     parent = small_store.variable_product_ids()[0]
     variations = fetch_all(api, f"/products/{parent}/variations")
     assert ids(variations) == small_store.variations_of(parent)
@@ -247,7 +247,7 @@ def test_variations_are_listed_per_parent(api: httpx.Client, small_store: Sandbo
     assert get(api, f"/products/{simple}/variations").json() == []
 
 
-def test_detail_endpoints_and_their_404s(api: httpx.Client, small_store: SandboxStore) -> None:
+def test_detail_endpoints_and_their_404s(api: httpx2.Client, small_store: SandboxStore) -> None:
     order_id = small_store.order_ids()[0]
     assert get(api, f"/orders/{order_id}").json()["id"] == order_id
     for path, code in (
@@ -263,14 +263,14 @@ def test_detail_endpoints_and_their_404s(api: httpx.Client, small_store: Sandbox
         assert response.json()["code"] == code
 
 
-def test_a_read_key_cannot_write(api: httpx.Client) -> None:
+def test_a_read_key_cannot_write(api: httpx2.Client) -> None:
     # WooCommerce checks the key's permissions before the route's own work.
     response = api.post("/orders", json={"status": "completed"})
     assert response.status_code == 401
     assert "write permissions" in response.json()["message"]
 
 
-def test_store_facts_for_test_connection(api: httpx.Client, small_store: SandboxStore) -> None:
+def test_store_facts_for_test_connection(api: httpx2.Client, small_store: SandboxStore) -> None:
     status = get(api, "/system_status").json()
     assert status["environment"]["version"] == small_store.config.woocommerce_version
     assert status["settings"]["currency"] == small_store.config.currency
@@ -279,7 +279,7 @@ def test_store_facts_for_test_connection(api: httpx.Client, small_store: Sandbox
     assert currency["value"] == small_store.config.currency
     assert "wc/v3" in api.get("/").json()["namespace"]
     site = str(api.base_url).removesuffix("/wp-json/wc/v3/")
-    assert "wc/v3" in httpx.get(f"{site}/wp-json/").json()["namespaces"]
-    page = httpx.get(f"{site}/shop/")
+    assert "wc/v3" in httpx2.get(f"{site}/wp-json/").json()["namespaces"]
+    page = httpx2.get(f"{site}/shop/")
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")

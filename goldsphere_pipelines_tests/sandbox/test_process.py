@@ -10,9 +10,10 @@ import sys
 import threading
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from goldsphere_pipelines.sandbox import DEMO_CONSUMER_KEY, SandboxConfig, run_sandbox_process
+from goldsphere_pipelines.sandbox.tls import trusting
 from goldsphere_pipelines_tests.sandbox.conftest import OAuthQuery
 
 
@@ -21,7 +22,7 @@ def test_a_sandbox_process_serves_and_is_steered_through_the_admin_endpoint() ->
     with run_sandbox_process(config) as sandbox:
         assert sandbox.pid != os.getpid()
         auth = OAuthQuery(sandbox.consumer_key, sandbox.consumer_secret)
-        with httpx.Client(base_url=sandbox.api_url, auth=auth) as client:
+        with httpx2.Client(base_url=sandbox.api_url, auth=auth) as client:
             response = client.get("/orders", params={"per_page": 100})
             assert response.status_code == 200
             assert int(response.headers["X-WP-Total"]) == sandbox.counts()["orders"]
@@ -42,10 +43,10 @@ def test_a_sandbox_process_can_serve_https() -> None:
     with run_sandbox_process(SandboxConfig(products=5, orders=5), tls=True) as sandbox:
         assert sandbox.ca_cert_path is not None
         assert sandbox.base_url.startswith("https://")
-        response = httpx.get(
+        response = httpx2.get(
             f"{sandbox.api_url}/orders",
             auth=(sandbox.consumer_key, sandbox.consumer_secret),
-            verify=str(sandbox.ca_cert_path),
+            verify=trusting(sandbox.ca_cert_path),
         )
         assert response.status_code == 200
         assert sandbox.counts()["orders"] == len(response.json())
@@ -89,10 +90,10 @@ def test_cli_serves_prints_url_and_keys_and_stops_on_sigterm(tmp_path: Path) -> 
         ca = next(line.split()[-1] for line in banner.splitlines() if "CA bundle" in line)
         assert DEMO_CONSUMER_KEY in banner
         assert "20 products" in banner
-        response = httpx.get(
+        response = httpx2.get(
             f"{url}/wp-json/wc/v3/products",
             auth=(DEMO_CONSUMER_KEY, _secret_from(banner)),
-            verify=ca,
+            verify=trusting(ca),
         )
         assert response.status_code == 200
         assert response.headers["X-WP-Total"] == "20"

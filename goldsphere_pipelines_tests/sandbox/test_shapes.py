@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.sandbox import SandboxStore
@@ -119,12 +119,12 @@ def assert_shape(records: list[dict[str, Any]], reference: dict[str, Any], **opt
 
 
 @pytest.fixture(scope="module")
-def orders(api: httpx.Client) -> list[dict[str, Any]]:
+def orders(api: httpx2.Client) -> list[dict[str, Any]]:
     return fetch_all(api, "/orders")
 
 
 @pytest.fixture(scope="module")
-def products(api: httpx.Client) -> list[dict[str, Any]]:
+def products(api: httpx2.Client) -> list[dict[str, Any]]:
     return fetch_all(api, "/products")
 
 
@@ -134,7 +134,7 @@ def test_products_have_the_documented_keys_and_types(products: list[dict[str, An
 
 
 def test_variations_have_the_documented_keys_and_types(
-    api: httpx.Client, small_store: SandboxStore
+    api: httpx2.Client, small_store: SandboxStore
 ) -> None:
     variations = []
     for product_id in small_store.variable_product_ids():
@@ -255,7 +255,7 @@ def test_bullion_catalogue(products: list[dict[str, Any]], small_store: SandboxS
 
 
 def test_served_json_equals_the_store_payload(
-    api: httpx.Client, small_store: SandboxStore, orders: list[dict[str, Any]]
+    api: httpx2.Client, small_store: SandboxStore, orders: list[dict[str, Any]]
 ) -> None:
     base = str(api.base_url).removesuffix("/wp-json/wc/v3/")
     for order in orders[:25]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.sandbox import REMOVED, RunningSandbox, SandboxConfig, SandboxStore
@@ -62,7 +62,7 @@ def test_no_generated_date_is_in_the_future(small_store: SandboxStore) -> None:
 
 
 def test_a_modified_order_moves_past_every_watermark(
-    sandbox: RunningSandbox, client: httpx.Client
+    sandbox: RunningSandbox, client: httpx2.Client
 ) -> None:
     store = sandbox.store
     watermark = max(o["date_modified_gmt"] for o in fetch_all(client, "/orders"))
@@ -79,7 +79,7 @@ def test_a_modified_order_moves_past_every_watermark(
     assert after == client.get(f"/orders/{changed}").json()
 
 
-def test_orders_added_deleted_and_trashed(sandbox: RunningSandbox, client: httpx.Client) -> None:
+def test_orders_added_deleted_and_trashed(sandbox: RunningSandbox, client: httpx2.Client) -> None:
     store = sandbox.store
     product = store.product_ids()[0]
     added = store.add_order(items=[(product, 0, 2)], email="new.buyer@example.com")
@@ -104,7 +104,9 @@ def test_orders_added_deleted_and_trashed(sandbox: RunningSandbox, client: httpx
     assert trashed in ids(fetch_all(client, "/orders", status="trash"))
 
 
-def test_products_added_modified_and_deleted(sandbox: RunningSandbox, client: httpx.Client) -> None:
+def test_products_added_modified_and_deleted(
+    sandbox: RunningSandbox, client: httpx2.Client
+) -> None:
     store = sandbox.store
     added = store.add_product(name="1 oz Test Eagle", sku="TEST-1", price="99.50")
     product = client.get(f"/products/{added}").json()
@@ -171,21 +173,21 @@ def test_modify_random_picks_distinct_records_and_changes_them(store: SandboxSto
 def test_admin_endpoint_changes_the_store(sandbox: RunningSandbox) -> None:
     admin = f"{sandbox.base_url}/_sandbox"
     order_id = sandbox.store.order_ids()[2]
-    done = httpx.post(f"{admin}/mutate", json={"action": "modify_order", "id": order_id,
+    done = httpx2.post(f"{admin}/mutate", json={"action": "modify_order", "id": order_id,
                                                "status": "cancelled"})  # fmt: skip
     assert done.status_code == 200
     assert sandbox.store.order(order_id)["status"] == "cancelled"
-    added = httpx.post(f"{admin}/mutate", json={"action": "add_order"}).json()["result"]
+    added = httpx2.post(f"{admin}/mutate", json={"action": "add_order"}).json()["result"]
     assert added in sandbox.store.order_ids()
-    assert httpx.get(f"{admin}/ids/orders").json()["ids"] == sandbox.store.order_ids()
-    assert httpx.get(f"{admin}/customers").json()["emails"] == sandbox.store.customer_emails()
-    missing = httpx.post(f"{admin}/mutate", json={"action": "delete_order", "id": 1})
+    assert httpx2.get(f"{admin}/ids/orders").json()["ids"] == sandbox.store.order_ids()
+    assert httpx2.get(f"{admin}/customers").json()["emails"] == sandbox.store.customer_emails()
+    missing = httpx2.post(f"{admin}/mutate", json={"action": "delete_order", "id": 1})
     assert missing.status_code == 404
-    unknown = httpx.post(f"{admin}/mutate", json={"action": "drop_database"})
+    unknown = httpx2.post(f"{admin}/mutate", json={"action": "drop_database"})
     assert unknown.status_code == 400
 
 
-def test_warmed_cache_serves_changes(sandbox: RunningSandbox, client: httpx.Client) -> None:
+def test_warmed_cache_serves_changes(sandbox: RunningSandbox, client: httpx2.Client) -> None:
     sandbox.store.warm_up()
     order_id = sandbox.store.order_ids()[7]
     sandbox.store.modify_order(order_id, status="on-hold")

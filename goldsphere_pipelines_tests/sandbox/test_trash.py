@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.sandbox import RunningSandbox, SandboxStore, run_sandbox
@@ -17,7 +17,7 @@ def writable() -> Iterator[RunningSandbox]:
         yield running
 
 
-def test_a_read_key_cannot_write(client: httpx.Client, store: SandboxStore) -> None:
+def test_a_read_key_cannot_write(client: httpx2.Client, store: SandboxStore) -> None:
     response = client.delete(f"/products/{store.product_ids()[0]}")
     assert response.status_code == 401
     assert response.json()["code"] == "woocommerce_rest_authentication_error"

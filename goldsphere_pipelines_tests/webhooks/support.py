@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-import httpx
+import httpx2
 import sqlalchemy as sa
 
 from goldsphere_pipelines.woocommerce.webhook_signature import sign
@@ -21,7 +21,7 @@ def post_delivery(
     delivery_id: str | None = None,
     body: bytes | None = None,
     drop: tuple[str, ...] = (),
-) -> httpx.Response:
+) -> httpx2.Response:
     """POST `payload` (or raw `body`) signed with `secret`; `drop` names headers to leave out."""
     raw = body if body is not None else json.dumps(payload, separators=(",", ":")).encode()
     resource, _, event = topic.partition(".")
@@ -39,7 +39,7 @@ def post_delivery(
         headers["X-WC-Webhook-Signature"] = sign(raw, secret)
     for name in drop:
         headers.pop(name, None)
-    return httpx.post(url, content=raw, headers=headers, timeout=10)
+    return httpx2.post(url, content=raw, headers=headers, timeout=10)
 
 
 def scalar(engine: sa.Engine, sql: str, **params: Any) -> Any:

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 
-import httpx
+import httpx2
 import pytest
 from click.testing import CliRunner
 
@@ -78,10 +78,10 @@ def test_the_admin_api_manages_a_connectors_webhooks(hooked: Hooked) -> None:
     admin = insert_user(hooked.engine)
     headers = bearer(make_token(SuiteSecrets(), admin, secret=JWT_SECRET))
     base = f"{hooked.receiver_url}/admin/connectors/{hooked.connector.name}/webhooks"
-    created = httpx.post(f"{base}/secret", headers=headers)
+    created = httpx2.post(f"{base}/secret", headers=headers)
     assert created.status_code == 201
     secret = created.json()["secret"]
-    registered = httpx.post(
+    registered = httpx2.post(
         f"{base}/register", json={"deliveryUrl": hooked.delivery_url}, headers=headers, timeout=60
     )
     assert registered.status_code == 200, registered.text
@@ -90,16 +90,16 @@ def test_the_admin_api_manages_a_connectors_webhooks(hooked: Hooked) -> None:
         next(o for o in hooked.shop.store.order_ids() if hooked.shop.store.order_flaw(o) is None)
     )
     assert hooked.shop.store.webhooks.wait_idle(30)
-    processed = httpx.post(f"{base}/process", headers=headers, timeout=60)
+    processed = httpx2.post(f"{base}/process", headers=headers, timeout=60)
     assert processed.status_code == 200
     # Two subscriptions of order.updated now: the fixture's still signs with the secret
     # the rotation replaced, and is refused.
     assert processed.json()["applied"] == 1
-    status = httpx.get(base, headers=headers)
+    status = httpx2.get(base, headers=headers)
     assert (status.json()["applied"], status.json()["rejected"]) == (1, 1)
     for answer in (registered, processed, status):
         assert secret not in answer.text
-    assert httpx.get(base).status_code == 401
+    assert httpx2.get(base).status_code == 401
     assert (
         scalar(
             hooked.engine,

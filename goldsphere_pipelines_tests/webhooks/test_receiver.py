@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.connectors.webhook_receiver import MAX_WEBHOOK_BODY_BYTES
@@ -49,7 +49,7 @@ def test_registering_pings_the_receiver_and_the_ping_is_answered(hooked: Hooked)
         for e in ("created", "deleted", "restored", "updated")
     )
     assert all(s.status == "active" for s in subscriptions)
-    answer = httpx.post(
+    answer = httpx2.post(
         hooked.delivery_url,
         content=b"webhook_id=17",
         headers={"Content-Type": "application/x-www-form-urlencoded"},

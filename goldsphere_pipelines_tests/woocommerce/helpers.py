@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlsplit
 
-import httpx
+import httpx2
 import orjson
 
 from goldsphere_pipelines.woocommerce import AuthMode, WooCommerceClient, WooCredentials
@@ -22,7 +22,7 @@ CREDENTIALS = WooCredentials(consumer_key=KEY, consumer_secret=SECRET)
 SHOP = "https://shop.example.com"
 API = SHOP + "/wp-json/wc/v3"
 
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = Callable[[httpx2.Request], httpx2.Response]
 
 
 def odd_client(
@@ -45,7 +45,7 @@ def odd_client(
         base_url,
         CREDENTIALS,
         auth_mode=auth_mode,
-        transport=httpx.MockTransport(handler),
+        transport=httpx2.MockTransport(handler),
         **settings,
     )
     recorded = sleeps if sleeps is not None else []
@@ -53,22 +53,24 @@ def odd_client(
     return client
 
 
-def json_list(records: list[Any], total: int | None = None) -> httpx.Response:
+def json_list(records: list[Any], total: int | None = None) -> httpx2.Response:
     headers = {} if total is None else {"X-WP-Total": str(total), "X-WP-TotalPages": "1"}
-    return httpx.Response(200, content=orjson.dumps(records), headers=headers)
+    return httpx2.Response(200, content=orjson.dumps(records), headers=headers)
 
 
-def wc_error(status: int, code: str, message: str) -> httpx.Response:
-    return httpx.Response(
+def wc_error(status: int, code: str, message: str) -> httpx2.Response:
+    return httpx2.Response(
         status, json={"code": code, "message": message, "data": {"status": status}}
     )
 
 
-def sequence(*responses: httpx.Response | Exception) -> Callable[[httpx.Request], httpx.Response]:
+def sequence(
+    *responses: httpx2.Response | Exception,
+) -> Callable[[httpx2.Request], httpx2.Response]:
     """A handler answering with `responses` in turn, then repeating the last one."""
     remaining = list(responses)
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         answer = remaining.pop(0) if len(remaining) > 1 else remaining[0]
         if isinstance(answer, Exception):
             raise answer
@@ -95,7 +97,7 @@ def _woocommerce_header_params(header: str) -> dict[str, str]:
     return params
 
 
-def woocommerce_accepts_signature(request: httpx.Request, consumer_secret: str) -> bool:
+def woocommerce_accepts_signature(request: httpx2.Request, consumer_secret: str) -> bool:
     """True when WooCommerce would accept `request`'s OAuth 1.0a signature."""
     params = dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
     params.update(_woocommerce_header_params(request.headers.get("Authorization", "")))

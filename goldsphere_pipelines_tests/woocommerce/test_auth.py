@@ -6,7 +6,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.woocommerce import AuthMode, WooCommerceClient, WooCredentials
@@ -20,10 +20,10 @@ from goldsphere_pipelines_tests.woocommerce.helpers import (
 )
 
 
-def capture(auth_mode: AuthMode, **options: Any) -> tuple[WooCommerceClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
+def capture(auth_mode: AuthMode, **options: Any) -> tuple[WooCommerceClient, list[httpx2.Request]]:
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         return json_list([{"id": 1}], total=1)
 
@@ -79,17 +79,17 @@ def test_oauth1_signatures_pass_woocommerces_own_check(signature_in: str) -> Non
 
 def test_oauth1_signs_with_the_secret_as_woocommerce_does_not_as_rfc_5849() -> None:
     odd = WooCredentials(consumer_key="key", consumer_secret="s3cret+with/odd=chars&more")
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json={"id": 1})
+        return httpx2.Response(200, json={"id": 1})
 
     client = WooCommerceClient(
         "http://shop.example.com",
         odd,
         auth_mode=AuthMode.OAUTH1,
-        transport=httpx.MockTransport(handler),
+        transport=httpx2.MockTransport(handler),
     )
     with client:
         client.get_order(1)
@@ -99,12 +99,12 @@ def test_oauth1_signs_with_the_secret_as_woocommerce_does_not_as_rfc_5849() -> N
 def test_oauth1_signs_every_attempt_afresh() -> None:
     nonces: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         assert woocommerce_accepts_signature(request, SECRET)
         nonces.append(request.url.params["oauth_nonce"])
         if len(nonces) == 1:
-            return httpx.Response(503, text="busy")
-        return httpx.Response(200, json={"id": 7})
+            return httpx2.Response(503, text="busy")
+        return httpx2.Response(200, json={"id": 7})
 
     with odd_client(
         handler, auth_mode=AuthMode.OAUTH1, base_url="http://shop.example.com"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines import __version__
@@ -50,9 +50,9 @@ def test_base_urls_that_are_not_a_shop_address_are_refused(given: str) -> None:
 
 
 def test_requests_carry_user_agent_paging_and_id_order() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         return json_list([{"id": 1}], total=1)
 
@@ -116,9 +116,9 @@ def test_gmt_timestamps_round_bounds_outward() -> None:
 
 
 def test_count_reads_x_wp_total_with_one_record_per_page() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         return json_list([{"id": 1}], total=4321)
 
@@ -137,8 +137,8 @@ def test_count_without_x_wp_total_is_an_error_not_zero() -> None:
 
 
 def test_single_records_are_objects() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"id": int(request.url.path.rsplit("/", 1)[1])})
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, json={"id": int(request.url.path.rsplit("/", 1)[1])})
 
     with odd_client(handler) as client:
         assert client.get_order(42) == {"id": 42}
@@ -161,7 +161,7 @@ def test_settings_out_of_range_are_refused() -> None:
 
 
 def test_variations_of_many_products_come_back_in_the_order_asked() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         product = int(request.url.path.split("/")[-2])
         return json_list([{"id": product * 10 + i, "parent_id": product} for i in (1, 2)], total=2)
 
@@ -172,9 +172,9 @@ def test_variations_of_many_products_come_back_in_the_order_asked() -> None:
 
 
 def test_other_woocommerce_parameters_pass_through_but_paging_does_not() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         return json_list([], total=0)
 

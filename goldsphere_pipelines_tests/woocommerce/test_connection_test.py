@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.woocommerce import ConnectionTestResult
@@ -15,9 +15,9 @@ STATUS = {"environment": {"version": "8.9.1"}, "settings": {"currency": "EUR"}}
 
 
 def store(
-    overrides: dict[str, httpx.Response | Exception],
-) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
+    overrides: dict[str, httpx2.Response | Exception],
+) -> Callable[[httpx2.Request], httpx2.Response]:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         endpoint = request.url.path.removeprefix("/wp-json/wc/v3")
         answer = overrides.get(endpoint)
         if isinstance(answer, Exception):
@@ -25,13 +25,13 @@ def store(
         if answer is not None:
             return answer
         if endpoint == "/system_status":
-            return httpx.Response(200, json=STATUS)
+            return httpx2.Response(200, json=STATUS)
         return json_list([{"id": 1}], total={"/products": 500, "/orders": 3000}[endpoint])
 
     return handler
 
 
-def run(overrides: dict[str, httpx.Response | Exception]) -> ConnectionTestResult:
+def run(overrides: dict[str, httpx2.Response | Exception]) -> ConnectionTestResult:
     with odd_client(store(overrides)) as client:
         return client.test_connection()
 
@@ -53,7 +53,7 @@ def test_a_key_that_may_not_read_system_status_falls_back_to_settings() -> None:
     result = run(
         {
             "/system_status": wc_error(403, "woocommerce_rest_cannot_view", "Sorry."),
-            "/settings/general": httpx.Response(200, json=settings),
+            "/settings/general": httpx2.Response(200, json=settings),
         }
     )
     assert result.success
@@ -71,7 +71,7 @@ def test_a_key_that_reads_neither_still_passes_on_products_and_orders() -> None:
 
 def test_an_old_store_is_told_to_lack_modified_filters() -> None:
     old = {"environment": {"version": "5.6.2"}, "settings": {"currency": "USD"}}
-    result = run({"/system_status": httpx.Response(200, json=old)})
+    result = run({"/system_status": httpx2.Response(200, json=old)})
     assert result.success
     assert result.supports_modified_filters is False
     assert "ignores modified-date filters" in result.message
@@ -81,23 +81,23 @@ def test_an_old_store_is_told_to_lack_modified_filters() -> None:
     ("failure", "says"),
     [
         (
-            httpx.Response(200, html="<html><body>Welcome to my blog</body></html>"),
+            httpx2.Response(200, html="<html><body>Welcome to my blog</body></html>"),
             "does not answer like a WooCommerce shop",
         ),
         (wc_error(404, "rest_no_route", "No route was found."), "WooCommerce is deactivated"),
-        (httpx.Response(404, html="<html>Not found</html>"), "permalinks"),
+        (httpx2.Response(404, html="<html>Not found</html>"), "permalinks"),
         (
             wc_error(401, "woocommerce_rest_authentication_error", "Invalid key."),
             "rejected the consumer key",
         ),
-        (httpx.ReadTimeout("timed out"), "did not answer within"),
+        (httpx2.ReadTimeout("timed out"), "did not answer within"),
         (
-            httpx.ConnectError("[Errno -2] Name or service not known"),
+            httpx2.ConnectError("[Errno -2] Name or service not known"),
             "Could not connect to shop.example.com",
         ),
     ],
 )
-def test_failures_say_what_to_do(failure: httpx.Response | Exception, says: str) -> None:
+def test_failures_say_what_to_do(failure: httpx2.Response | Exception, says: str) -> None:
     result = run({"/system_status": failure})
     assert not result.success
     assert says in result.message

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.woocommerce import (
@@ -38,7 +38,7 @@ PHP_WARNING = (
 )
 
 
-def read_orders(handler: httpx.MockTransport | object, **options: object) -> list[object]:
+def read_orders(handler: httpx2.MockTransport | object, **options: object) -> list[object]:
     with odd_client(handler, **options) as client:  # type: ignore[arg-type]
         return [record for page in client.iter_orders() for record in page.records]
 
@@ -58,7 +58,7 @@ def read_orders(handler: httpx.MockTransport | object, **options: object) -> lis
     ],
 )
 def test_a_200_that_is_not_a_json_list_is_retried_then_raised(body: bytes, problem: str) -> None:
-    handler = sequence(httpx.Response(200, content=body))
+    handler = sequence(httpx2.Response(200, content=body))
     with odd_client(handler) as client, pytest.raises(InvalidResponseError) as caught:
         list(client.iter_orders())
     assert problem in str(caught.value)
@@ -69,8 +69,8 @@ def test_a_200_that_is_not_a_json_list_is_retried_then_raised(body: bytes, probl
 
 def test_a_bad_200_followed_by_a_good_one_loses_nothing() -> None:
     handler = sequence(
-        httpx.Response(200, content=PHP_WARNING),
-        httpx.Response(200, content=b'[{"id": 1}, {"id"'),
+        httpx2.Response(200, content=PHP_WARNING),
+        httpx2.Response(200, content=b'[{"id": 1}, {"id"'),
         json_list(ORDERS, total=2),
     )
     with odd_client(handler) as client:
@@ -81,7 +81,7 @@ def test_a_bad_200_followed_by_a_good_one_loses_nothing() -> None:
 
 def test_a_byte_order_mark_before_valid_json_is_skipped_not_retried() -> None:
     body = b"\xef\xbb\xbf" + json_list(ORDERS).content
-    handler = sequence(httpx.Response(200, content=body, headers={"X-WP-Total": "2"}))
+    handler = sequence(httpx2.Response(200, content=body, headers={"X-WP-Total": "2"}))
     with odd_client(handler) as client:
         assert [r for page in client.iter_orders() for r in page.records] == ORDERS
     assert client.stats.bom_bodies == 1
@@ -89,7 +89,7 @@ def test_a_byte_order_mark_before_valid_json_is_skipped_not_retried() -> None:
 
 
 def test_a_firewall_challenge_with_202_is_not_taken_for_data() -> None:
-    handler = sequence(httpx.Response(202, html="<html>Checking your browser…</html>"))
+    handler = sequence(httpx2.Response(202, html="<html>Checking your browser…</html>"))
     with odd_client(handler) as client, pytest.raises(InvalidResponseError, match="HTML page"):
         list(client.iter_orders())
     assert client.stats.requests == 1, "only a 200 body is worth another try"
@@ -100,7 +100,7 @@ def test_a_firewall_challenge_with_202_is_not_taken_for_data() -> None:
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_server_errors_are_retried(status: int) -> None:
-    handler = sequence(httpx.Response(status, text="upstream trouble"), json_list(ORDERS, 2))
+    handler = sequence(httpx2.Response(status, text="upstream trouble"), json_list(ORDERS, 2))
     assert read_orders(handler) == ORDERS
 
 
@@ -116,7 +116,7 @@ def test_server_errors_beyond_the_attempts_raise_a_transient_error() -> None:
 
 def test_retry_after_in_seconds_is_honoured() -> None:
     sleeps: list[float] = []
-    handler = sequence(httpx.Response(429, headers={"Retry-After": "7"}), json_list(ORDERS, 2))
+    handler = sequence(httpx2.Response(429, headers={"Retry-After": "7"}), json_list(ORDERS, 2))
     assert read_orders(handler, sleeps=sleeps) == ORDERS
     assert sleeps == [7.0]
 
@@ -124,14 +124,14 @@ def test_retry_after_in_seconds_is_honoured() -> None:
 def test_retry_after_as_an_http_date_is_honoured_and_capped() -> None:
     sleeps: list[float] = []
     later = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
-    handler = sequence(httpx.Response(429, headers={"Retry-After": later}), json_list(ORDERS, 2))
+    handler = sequence(httpx2.Response(429, headers={"Retry-After": later}), json_list(ORDERS, 2))
     assert read_orders(handler, sleeps=sleeps, backoff_max_s=12.5) == ORDERS
     assert sleeps == [12.5], "a two-hour Retry-After is capped by backoff_max_s"
 
 
 def test_backoff_without_retry_after_grows_within_its_bounds() -> None:
     sleeps: list[float] = []
-    handler = sequence(httpx.Response(502))
+    handler = sequence(httpx2.Response(502))
     with pytest.raises(TransientError):
         read_orders(handler, sleeps=sleeps, max_attempts=5, backoff_base_s=1.0, backoff_max_s=3.0)
     assert len(sleeps) == 4
@@ -140,7 +140,7 @@ def test_backoff_without_retry_after_grows_within_its_bounds() -> None:
 
 
 def test_rate_limiting_beyond_the_attempts_raises_rate_limited() -> None:
-    handler = sequence(httpx.Response(429, text="Too Many Requests"))
+    handler = sequence(httpx2.Response(429, text="Too Many Requests"))
     with pytest.raises(RateLimitedError, match="Lower the connector's concurrency"):
         read_orders(handler)
 
@@ -148,10 +148,10 @@ def test_rate_limiting_beyond_the_attempts_raises_rate_limited() -> None:
 @pytest.mark.parametrize(
     "failure",
     [
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        httpx.ReadError("Connection reset by peer"),
-        httpx.ConnectError("Connection refused"),
-        httpx.ReadTimeout("timed out"),
+        httpx2.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx2.ReadError("Connection reset by peer"),
+        httpx2.ConnectError("Connection refused"),
+        httpx2.ReadTimeout("timed out"),
     ],
 )
 def test_dropped_connections_and_timeouts_are_retried(failure: Exception) -> None:
@@ -162,7 +162,7 @@ def test_dropped_connections_and_timeouts_are_retried(failure: Exception) -> Non
 
 
 def test_a_store_that_never_answers_raises_a_timeout_an_admin_can_read() -> None:
-    handler = sequence(httpx.ReadTimeout("timed out"))
+    handler = sequence(httpx2.ReadTimeout("timed out"))
     with pytest.raises(TransientError, match=r"did not answer within 30 s"):
         read_orders(handler)
 
@@ -207,7 +207,7 @@ def test_a_key_without_read_permission_raises_permission_denied() -> None:
 
 
 def test_a_firewall_403_page_says_to_let_the_api_through() -> None:
-    handler = sequence(httpx.Response(403, html="<html><h1>Access denied</h1></html>"))
+    handler = sequence(httpx2.Response(403, html="<html><h1>Access denied</h1></html>"))
     with pytest.raises(PermissionDeniedError, match=r"firewall.*Access denied"):
         read_orders(handler)
 
@@ -219,7 +219,7 @@ def test_rest_no_route_says_woocommerce_is_off_or_the_url_wrong() -> None:
 
 
 def test_a_404_page_that_is_not_wordpress_mentions_permalinks() -> None:
-    handler = sequence(httpx.Response(404, html="<html>Not Found</html>"))
+    handler = sequence(httpx2.Response(404, html="<html>Not Found</html>"))
     with pytest.raises(NotFoundError, match="permalinks"):
         read_orders(handler)
 
@@ -240,7 +240,7 @@ def test_an_invalid_parameter_raises_bad_request_at_once() -> None:
 # -- bodies too large ------------------------------------------------------------------------
 
 
-class EndlessBody(httpx.SyncByteStream):
+class EndlessBody(httpx2.SyncByteStream):
     """A body that never ends; counts how much of it was read."""
 
     def __init__(self) -> None:
@@ -255,7 +255,7 @@ class EndlessBody(httpx.SyncByteStream):
 
 def test_a_declared_oversized_body_is_refused_unread() -> None:
     body = EndlessBody()
-    handler = sequence(httpx.Response(200, headers={"Content-Length": str(10**9)}, stream=body))
+    handler = sequence(httpx2.Response(200, headers={"Content-Length": str(10**9)}, stream=body))
     with odd_client(handler, max_response_bytes=1_000_000) as client:
         with pytest.raises(ResponseTooLargeError, match="larger than the limit of 1,000,000"):
             list(client.iter_orders())
@@ -265,7 +265,7 @@ def test_a_declared_oversized_body_is_refused_unread() -> None:
 
 def test_an_undeclared_oversized_body_is_cut_off_while_streaming() -> None:
     body = EndlessBody()
-    handler = sequence(httpx.Response(200, stream=body))
+    handler = sequence(httpx2.Response(200, stream=body))
     with (
         odd_client(handler, max_response_bytes=1_000_000) as client,
         pytest.raises(ResponseTooLargeError),
@@ -280,13 +280,13 @@ def test_an_undeclared_oversized_body_is_cut_off_while_streaming() -> None:
 def test_a_redirect_to_another_host_is_refused_and_never_sent_credentials() -> None:
     hosts: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         hosts.append(request.url.host)
         if request.url.host == "shop.example.com":
             target = (
                 "https://collector.example.net/wp-json/wc/v3/orders?" + request.url.query.decode()
             )
-            return httpx.Response(301, headers={"Location": target})
+            return httpx2.Response(301, headers={"Location": target})
         return json_list(ORDERS, 2)
 
     for mode in AuthMode:
@@ -298,13 +298,13 @@ def test_a_redirect_to_another_host_is_refused_and_never_sent_credentials() -> N
 
 
 def test_a_redirect_on_the_same_host_is_followed_with_fresh_credentials() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         if request.url.scheme == "http":
             target = str(request.url.copy_with(scheme="https"))
-            return httpx.Response(308, headers={"Location": target})
+            return httpx2.Response(308, headers={"Location": target})
         return json_list(ORDERS, 2)
 
     assert (
@@ -315,8 +315,8 @@ def test_a_redirect_on_the_same_host_is_followed_with_fresh_credentials() -> Non
 
 
 def test_a_redirect_down_to_plain_http_is_refused() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(302, headers={"Location": str(request.url.copy_with(scheme="http"))})
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(302, headers={"Location": str(request.url.copy_with(scheme="http"))})
 
     with pytest.raises(RedirectError, match="plain HTTP"):
         read_orders(handler)
@@ -345,10 +345,10 @@ def test_each_failed_response_is_logged_with_status_and_payload(
 def test_a_short_answer_is_never_returned_for_a_failure_midway() -> None:
     # Page 1 arrives, then the store breaks for good: the caller sees an error after the
     # first page, never an iterator that just ends.
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         if request.url.params["offset"] == "0":
             return json_list([{"id": i} for i in range(1, 101)], total=250)
-        return httpx.Response(500, text="Fatal error")
+        return httpx2.Response(500, text="Fatal error")
 
     with odd_client(handler) as client:
         pages = client.iter_orders()

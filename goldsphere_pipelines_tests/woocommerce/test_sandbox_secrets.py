@@ -1,4 +1,4 @@
-"""No credential in any log line (ours, httpx's, httpcore's) or exception text, in every auth
+"""No credential in any log line (ours, httpx2's, httpcore2's) or exception text, in every auth
 mode, while the store fails in every way it can."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_no_credential_in_logs_or_errors(
 
     assert records == len(sandbox.store.order_ids())
     assert retries > 0, "failures were logged"
-    assert any(r.name == "httpx" for r in caplog.records), "httpx logged its requests"
+    assert any(r.name == "httpx2" for r in caplog.records), "httpx2 logged its requests"
     texts += [caplog.text] + [r.getMessage() for r in caplog.records]
     for text in texts:
         for needle in needles():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import logging
 
-import httpx
+import httpx2
 import pytest
 
 from goldsphere_pipelines.woocommerce import AuthMode, WooCommerceError
@@ -15,27 +15,27 @@ from goldsphere_pipelines_tests.woocommerce.helpers import KEY, SECRET, odd_clie
 NEEDLES = [KEY, SECRET, base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()]
 
 
-def echo(request: httpx.Request) -> str:
+def echo(request: httpx2.Request) -> str:
     return f"{request.method} {request.url}\n" + "\n".join(
         f"{name}: {value}" for name, value in request.headers.items()
     )
 
 
-def echoing_store(request: httpx.Request) -> httpx.Response:
+def echoing_store(request: httpx2.Request) -> httpx2.Response:
     """Fails every way it can, each time quoting what it was sent."""
     path = request.url.path
     if path.endswith("/orders"):
-        return httpx.Response(
+        return httpx2.Response(
             500, text=f"<pre>{echo(request)}</pre>", headers={"Link": f"<{request.url}>; rel=next"}
         )
     if path.endswith("/products"):
-        return httpx.Response(200, text=f"<html>{echo(request)}")
+        return httpx2.Response(200, text=f"<html>{echo(request)}")
     if path.endswith("/products/1"):
         message = f"Consumer key {KEY} with secret {SECRET} is invalid: {echo(request)}"
-        return httpx.Response(
+        return httpx2.Response(
             401, json={"code": "woocommerce_rest_authentication_error", "message": message}
         )
-    return httpx.Response(
+    return httpx2.Response(
         302, headers={"Location": f"https://elsewhere.example.net/?{request.url.query.decode()}"}
     )
 
