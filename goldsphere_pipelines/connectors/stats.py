@@ -70,15 +70,24 @@ class StepStats:
             codes = by_field.setdefault(field_name, {})
             codes[code] = codes.get(code, 0) + 1
 
-    def note_mapped(self, external_id: str, name: str, provenance: dict[str, str]) -> None:
-        """Count where each inferred field of one mapped product came from."""
+    def note_mapped(
+        self, external_id: str, payload: dict[str, Any], provenance: dict[str, str]
+    ) -> None:
+        """Count where each inferred field of one mapped product came from; the sample
+        shows each value with its source ("producer: Perth Mint — from series ...")."""
         by_source = self.mapping_report.setdefault("mapped_by_source", {})
         for field_name, text in provenance.items():
             source = provenance_kind(text)
             sources = by_source.setdefault(field_name, {})
             sources[source] = sources.get(source, 0) + 1
         if len(self.sample) < MAX_SAMPLE:
-            self.sample.append({"externalId": external_id, "name": name, **provenance})
+            self.sample.append(
+                {
+                    "externalId": external_id,
+                    "name": payload.get("name", ""),
+                    **{f: f"{f}: {_shown(f, payload)} — from {s}" for f, s in provenance.items()},
+                }
+            )
 
     def record_error(self, error: RecordError | dict[str, Any]) -> None:
         self.error_count += 1
@@ -97,10 +106,18 @@ class StepStats:
         }
 
 
+def _shown(field_name: str, payload: dict[str, Any]) -> str:
+    if field_name == "weight":
+        return f"{payload.get('weight')} {payload.get('weight_unit')}"
+    if field_name == "purity":
+        return str(payload.get("purity"))
+    return str(payload.get(f"{field_name}_name"))
+
+
 def provenance_kind(text: str) -> str:
     """The kind of source a provenance line names: rule, attribute, brand, tag, category,
     name, description, series, weight field or default."""
-    _, _, source = text.partition(" — from ")
+    source = text
     if source in ("the template rule", "the connector rule", "the rule"):
         return "rule"
     for prefix, kind in (

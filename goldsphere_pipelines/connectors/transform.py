@@ -239,9 +239,10 @@ def _map_each(
         else:
             stats.mapped += 1
             rows.append(row)
-            provenance = (outcome.mapped_payload or {}).get("provenance")
+            payload = outcome.mapped_payload or {}
+            provenance = payload.get("provenance")
             if provenance:
-                stats.note_mapped(record.external_id, getattr(row, "name", ""), provenance)
+                stats.note_mapped(record.external_id, payload, provenance)
     return rows, outcomes
 
 

@@ -111,8 +111,6 @@ class Inferred:
     """(id, name) for reference fields, (amount, unit) for weight, Decimal for purity."""
     provenance: str
     new_producer: NewProducer | None = None
-    described: str = ""
-    """`describe(target, self)`, when already known."""
 
 
 @dataclass(slots=True)
@@ -189,14 +187,11 @@ class ProductInference:
         return generic
 
     def _remember(self, target: str, explicit: Any, result: Inferred) -> Inferred:
-        described = Inferred(
-            result.value, result.provenance, result.new_producer, describe(target, result)
-        )
         memory = self._remembered[target]
         if len(memory) >= _REMEMBERED:
             memory.clear()
-        memory[explicit] = described
-        return described
+        memory[explicit] = result
+        return result
 
     # --- the whole chain -------------------------------------------------------------------
 

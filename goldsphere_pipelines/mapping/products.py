@@ -15,7 +15,6 @@ from goldsphere_pipelines.mapping.errors import MappingError, shown_value
 from goldsphere_pipelines.mapping.inference import (
     Inferred,
     NewProducer,
-    describe,
     explicit_value,
     inference_for,
 )
@@ -199,9 +198,8 @@ def _map_product(
                 "in_stock": True if in_stock is None else in_stock,
                 # WooCommerce counts backorders as negative stock; goldsphere has no such thing.
                 "stock_quantity": None if stock is None else max(stock, 0),
-                "provenance": {
-                    t: found.described or describe(t, found) for t, found in inferred.items()
-                },
+                # Only the source: the value it gave is already in the payload beside it.
+                "provenance": {t: found.provenance or "the rule" for t, found in inferred.items()},
                 "new_producer": _new_producer(new_producer),
             }
         )

@@ -286,7 +286,7 @@ def test_deeply_nested_json() -> None:
     # Without attributes the name says it all ("1 oz Gold Maple Leaf"): it maps, no crash.
     deeply = product(gold_coin(meta_data=deep, attributes=[deep]))
     assert deeply.product is not None
-    assert deeply.product.provenance["producer"].endswith("from series 'Maple Leaf' in name")
+    assert deeply.product.provenance["producer"] == "series 'Maple Leaf' in name"
     assert product(gold_coin(name="Thing", meta_data=deep, attributes=[deep])).errors
     assert order(paid_order(billing=deep, line_items=[deep])).errors
 
