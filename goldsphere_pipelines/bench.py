@@ -214,7 +214,7 @@ def _cpu_seconds(process: psutil.Process) -> float:
 def bench_connector(url: str, shop: Any, connector_name: str) -> Iterator[sa.Engine]:
     """The database at `url` migrated, `shop`'s customers as users, a connector for it; for
     the block `GOLDSPHERE_DATABASE_URL` (and a credentials key) point there, as Dagster
-    resources and child processes read them. (`run_benchmark` does the same inline.)"""
+    resources and child processes read them."""
     saved_env = {
         k: os.environ.get(k) for k in (settings.DATABASE_URL_ENV, "GOLDSPHERE_CREDENTIALS_KEY")
     }
@@ -267,104 +267,77 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
         dialect=options.dialect,
     )
     result: dict[str, Any] = {"options": options.model_dump(), "phases": {}}
-    saved_env = {
-        k: os.environ.get(k) for k in (settings.DATABASE_URL_ENV, "GOLDSPHERE_CREDENTIALS_KEY")
-    }
     with fresh_database(keep=options.keep_database) as url, PeakMemory() as memory:
         if options.keep_database:
             result["database"] = make_url(url).database
         say("starting the sandbox store in its own process …")
-        with run_sandbox_process(config) as shop:
-            os.environ[settings.DATABASE_URL_ENV] = url
-            os.environ.setdefault("GOLDSPHERE_CREDENTIALS_KEY", generate_key())
-            engine_module._engine_for.cache_clear()
-            engine = create_engine(url)
-            try:
-                migrate(engine, with_core_schema=True)
-                seed_customers(engine, shop.customer_emails())
-                add_connector(
-                    engine,
-                    load_cipher(),
-                    ConnectorCreate(
-                        name=BENCH_CONNECTOR,
-                        base_url=shop.base_url,
-                        consumer_key=SecretStr(shop.consumer_key),
-                        consumer_secret=SecretStr(shop.consumer_secret),
-                    ),
+        with (
+            run_sandbox_process(config) as shop,
+            bench_connector(url, shop, BENCH_CONNECTOR) as engine,
+        ):
+            resources = {
+                "database": GoldsphereDatabase(),
+                "woocommerce": WooCommerceResource(concurrency=options.concurrency),
+                "sync": ConnectorSync(),
+            }
+            instance = dg.DagsterInstance.ephemeral()
+            rng = random.Random(options.seed)  # noqa: S311 (which records change, not secrets)
+
+            store_process = psutil.Process(shop.pid)
+
+            def phase(name: str, *, reconcile_only: bool = False) -> None:
+                shop.reset_stats()
+                memory.reset()
+                rss_before = psutil.Process().memory_info().rss / 2**20
+                say(f"phase {name} …")
+                store_cpu = _cpu_seconds(store_process)
+                cpu = time.process_time()
+                started = time.perf_counter()
+                outcome = materialize_connector(
+                    BENCH_CONNECTOR,
+                    instance=instance,
+                    trigger="bench",
+                    resources=resources,
+                    with_checks=False,
+                    log_level="WARNING",
+                    reconcile_only=reconcile_only,
                 )
-                resources = {
-                    "database": GoldsphereDatabase(),
-                    "woocommerce": WooCommerceResource(concurrency=options.concurrency),
-                    "sync": ConnectorSync(),
+                wall = time.perf_counter() - started
+                run = list_runs(engine, BENCH_CONNECTOR, limit=1)[0]
+                figures = _phase_figures(
+                    run.stats, wall, shop.stats().requests, memory.peak_mb, options
+                )
+                # Where the time went: a phase near cpu_seconds ÷ cores is bound by
+                # computation, not by the store's latency.
+                figures["cpu_seconds"] = {
+                    "syncing_process": round(time.process_time() - cpu, 2),
+                    "sandbox_store": round(_cpu_seconds(store_process) - store_cpu, 2),
                 }
-                instance = dg.DagsterInstance.ephemeral()
-                rng = random.Random(options.seed)  # noqa: S311 (which records change, not secrets)
+                figures["extra_rss_mb"] = round(figures["peak_rss_mb"] - rss_before, 1)
+                figures["success"] = outcome.success and run.status == "success"
+                result["phases"][name] = figures
+                bound = figures[
+                    "reconcile_lower_bound_seconds"
+                    if reconcile_only
+                    else "extract_lower_bound_seconds"
+                ]
+                say(
+                    f"  {figures['wall_seconds']} s, {figures['http_requests']} requests, "
+                    f"lower bound {bound} s, peak {figures['peak_rss_mb']} MB "
+                    f"(+{figures['extra_rss_mb']} MB)"
+                )
 
-                store_process = psutil.Process(shop.pid)
-
-                def phase(name: str, *, reconcile_only: bool = False) -> None:
-                    shop.reset_stats()
-                    memory.reset()
-                    rss_before = psutil.Process().memory_info().rss / 2**20
-                    say(f"phase {name} …")
-                    store_cpu = _cpu_seconds(store_process)
-                    cpu = time.process_time()
-                    started = time.perf_counter()
-                    outcome = materialize_connector(
-                        BENCH_CONNECTOR,
-                        instance=instance,
-                        trigger="bench",
-                        resources=resources,
-                        with_checks=False,
-                        log_level="WARNING",
-                        reconcile_only=reconcile_only,
-                    )
-                    wall = time.perf_counter() - started
-                    run = list_runs(engine, BENCH_CONNECTOR, limit=1)[0]
-                    figures = _phase_figures(
-                        run.stats, wall, shop.stats().requests, memory.peak_mb, options
-                    )
-                    # Where the time went: a phase near cpu_seconds ÷ cores is bound by
-                    # computation, not by the store's latency.
-                    figures["cpu_seconds"] = {
-                        "syncing_process": round(time.process_time() - cpu, 2),
-                        "sandbox_store": round(_cpu_seconds(store_process) - store_cpu, 2),
-                    }
-                    figures["extra_rss_mb"] = round(figures["peak_rss_mb"] - rss_before, 1)
-                    figures["success"] = outcome.success and run.status == "success"
-                    result["phases"][name] = figures
-                    bound = figures[
-                        "reconcile_lower_bound_seconds"
-                        if reconcile_only
-                        else "extract_lower_bound_seconds"
-                    ]
-                    say(
-                        f"  {figures['wall_seconds']} s, {figures['http_requests']} requests, "
-                        f"lower bound {bound} s, peak {figures['peak_rss_mb']} MB "
-                        f"(+{figures['extra_rss_mb']} MB)"
-                    )
-
-                phase("full_sync")
-                if "resync_no_change" in options.phases:
-                    phase("resync_no_change")
-                if "delta_1pct_changed" in options.phases:
-                    products = shop.ids("products")
-                    orders = shop.ids("orders")
-                    for pid in rng.sample(
-                        products, max(1, int(len(products) * options.change_share))
-                    ):
-                        shop.mutate("modify_product", id=pid)
-                    for oid in rng.sample(orders, max(1, int(len(orders) * options.change_share))):
-                        shop.mutate("modify_order", id=oid)
-                    phase("delta_1pct_changed")
-                if "reconcile" in options.phases:
-                    phase("reconcile", reconcile_only=True)
-            finally:
-                engine.dispose()
-                engine_module._engine_for.cache_clear()
-                for key, value in saved_env.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
+            phase("full_sync")
+            if "resync_no_change" in options.phases:
+                phase("resync_no_change")
+            if "delta_1pct_changed" in options.phases:
+                products = shop.ids("products")
+                orders = shop.ids("orders")
+                for pid in rng.sample(products, max(1, int(len(products) * options.change_share))):
+                    shop.mutate("modify_product", id=pid)
+                for oid in rng.sample(orders, max(1, int(len(orders) * options.change_share))):
+                    shop.mutate("modify_order", id=oid)
+                phase("delta_1pct_changed")
+            if "reconcile" in options.phases:
+                phase("reconcile", reconcile_only=True)
     return result
