@@ -84,6 +84,5 @@ def deletions(
 reconcile_connector_job = dg.define_asset_job(
     name="reconcile_connector",
     selection=dg.AssetSelection.assets(deletions),
-    partitions_def=connector_partitions,
     description="Reconcile: list the shop's ids and mark what it deleted for good.",
 )

@@ -13,7 +13,6 @@ from goldsphere_pipelines.storage.credentials import load_cipher
 sync_connector_job = dg.define_asset_job(
     name="sync_connector",
     selection=dg.AssetSelection.assets(*SYNC_ASSETS, deletions),
-    partitions_def=connector_partitions,
     description="Run Sync Now: products, then orders, for one connector partition; a full "
     "pass also reconciles what the shop deleted.",
 )
@@ -21,7 +20,6 @@ sync_connector_job = dg.define_asset_job(
 remap_connector_job = dg.define_asset_job(
     name="remap_connector",
     selection=dg.AssetSelection.assets(*MAPPING_ASSETS),
-    partitions_def=connector_partitions,
     tags={REMAP_TAG: "true"},
     description="Re-map the stored payloads of one connector (after a rule change, e.g. "
     "`goldsphere rules doctor --apply`): every product, then every order, mapped again "
