@@ -17,8 +17,8 @@ import jwt
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from goldsphere_pipelines.admin_api.admin_users import GoldsphereUser, find_user
 from goldsphere_pipelines.admin_api.errors import ForbiddenError, NotAuthenticatedError
+from goldsphere_pipelines.storage.users import GoldsphereUser, find_user
 
 logger = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 
-from goldsphere_pipelines.admin_api.admin_users import GoldsphereUser
 from goldsphere_pipelines.admin_api.auth import authenticate_admin
 from goldsphere_pipelines.admin_api.dagster_launcher import DagsterLauncher
 from goldsphere_pipelines.admin_api.settings import AdminApiSettings
 from goldsphere_pipelines.admin_api.sign_in import SignInThrottle
 from goldsphere_pipelines.storage.credentials import CredentialCipher
+from goldsphere_pipelines.storage.users import GoldsphereUser
 
 
 @dataclass

@@ -18,9 +18,9 @@ import jwt
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from goldsphere_pipelines.admin_api.admin_users import GoldsphereUser, find_user_by_email
 from goldsphere_pipelines.admin_api.auth import ALGORITHMS
 from goldsphere_pipelines.errors import GoldsphereError
+from goldsphere_pipelines.storage.users import GoldsphereUser, find_user_by_email
 
 SESSION_SECONDS = 8 * 3600
 """How long a page session lasts; the token's `exp`."""

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 from pydantic import SecretStr
 
-from goldsphere_pipelines.admin_api.admin_users import GoldsphereUser
 from goldsphere_pipelines.admin_api.auth import authenticate_admin
 from goldsphere_pipelines.admin_api.context import ApiContext
 from goldsphere_pipelines.admin_api.errors import ForbiddenError, NotAuthenticatedError
 from goldsphere_pipelines.admin_api.sign_in import SESSION_SECONDS
+from goldsphere_pipelines.storage.users import GoldsphereUser
 
 SESSION_COOKIE = "goldsphere_admin_session"
 SIGN_IN_COOKIE = "goldsphere_sign_in_csrf"

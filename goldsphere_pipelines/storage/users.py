@@ -1,4 +1,4 @@
-"""Who may use the admin API: goldsphere's own `users` rows, read by id.
+"""goldsphere's own `users` rows, read by id or by e-mail: who may use the admin API and the page.
 
 The token says who the caller was when it was issued; this says who they are now, so a
 demoted, blocked or deleted admin loses access at once, token or not.
