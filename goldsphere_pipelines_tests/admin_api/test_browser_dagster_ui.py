@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
@@ -65,7 +66,11 @@ def test_journey_b_materialize_a_partition_in_the_dagster_ui(
 
     context = browser.new_context(viewport={"width": 1400, "height": 860})
     page = context.new_page()
-    # Dagster greets a new instance with a newsletter dialog; it is not part of the journey.
+    # Dagster greets a new instance with a newsletter dialog a second after the page loads;
+    # it can swallow a click of the journey, so tell the instance it was seen (the UI's own
+    # dismiss does the same mutation). The handler stays for a UI that asks anyway.
+    seen = httpx2.post(f"{dagster.url}/graphql", json={"query": "mutation { setNuxSeen }"})
+    assert seen.json().get("data") == {"setNuxSeen": True}, seen.text
     page.add_locator_handler(
         page.get_by_text("Join the Dagster community"),
         lambda: page.get_by_role("button", name="Skip").click(),
