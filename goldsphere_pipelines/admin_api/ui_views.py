@@ -30,6 +30,7 @@ FORM_FIELDS = {
     "source_field": "source_field",
     "target_field": "target_field",
     "transform": "transform",
+    "value": "value",
 }
 
 
