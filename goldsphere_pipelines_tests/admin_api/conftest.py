@@ -41,6 +41,8 @@ from goldsphere_pipelines_tests.rules.support import ensure_reference_data, miss
 BROWSER_EXPECT_TIMEOUT_MS = 30_000
 DOCTOR_GROUP = "order.order_status.unknown_status"
 """The doctor shop's group that needs a value (`--value pending`) to have a rule."""
+PRODUCER_GROUP = "product.producer.unknown_producer"
+"""The doctor shop's group with a proposal ('Perth' → Perth Mint) that fixes all of it."""
 
 _SECRETS = SuiteSecrets()
 _LEDGER = Ledger()

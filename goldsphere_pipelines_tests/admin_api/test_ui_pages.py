@@ -22,19 +22,21 @@ from goldsphere_pipelines.admin_api.sign_in import MAX_FAILURES, WRONG_CREDENTIA
 from goldsphere_pipelines.admin_api.ui_session import SESSION_COOKIE
 from goldsphere_pipelines.connectors import doctor as doctor_service
 from goldsphere_pipelines.sandbox import RunningSandbox
-from goldsphere_pipelines_tests.admin_api.conftest import DOCTOR_GROUP, Api
+from goldsphere_pipelines_tests.admin_api.conftest import DOCTOR_GROUP, PRODUCER_GROUP, Api
 from goldsphere_pipelines_tests.admin_api.support import (
+    UI,
     Ledger,
     SuiteSecrets,
     bearer,
+    csrf_of,
     insert_user,
     make_token,
     recording_client,
+    sign_in,
 )
-
-UI = "/admin/ui"
-PASSWORD = "correct horse battery staple"
-PRODUCER_GROUP = "product.producer.unknown_producer"
+from goldsphere_pipelines_tests.admin_api.support import (
+    UI_PASSWORD as PASSWORD,
+)
 
 
 @pytest.fixture
@@ -47,21 +49,6 @@ def admin_email(api_engine: sa.Engine) -> str:
     email = f"admin-{uuid.uuid4().hex[:6]}@goldsphere.test"
     insert_user(api_engine, email=email, password=PASSWORD)
     return email
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
-
-
-def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> object:
-    form = client.get(f"{UI}/sign-in")
-    return client.post(
-        f"{UI}/sign-in",
-        data={"email": email, "password": password, "csrf_token": csrf_of(form.text)},
-        follow_redirects=False,
-    )
 
 
 def open_connector_page(
