@@ -469,3 +469,18 @@ def test_a_saved_rule_and_its_remap_run_come_back_from_the_link_alone(
     assert page.text.index('id="run-panel"') > page.text.index('id="doctor-heading"')
     other = client.get(page_path, params={"applied": str(uuid.uuid4())})
     assert 'id="doctor-applied"' not in other.text
+
+
+def test_a_syncs_counts_are_its_figures_not_its_sample_records(
+    client: TestClient, api: Api, admin_email: str, doctor_connector: dict[str, Any]
+) -> None:
+    (run,) = api.get(f"/admin/connectors/{doctor_connector['id']}/runs").json()["items"]
+    products_map = run["stats"]["products_map"]
+    assert products_map["sample"]
+    assert products_map["mapping_report"]
+    assert sign_in(client, admin_email).status_code == 303
+    page = client.get(f"{UI}/connectors/{doctor_connector['id']}/runs/{run['id']}")
+    counts = page.text.split('<table class="counts">')[1].split("</table>")[0]
+    assert f"mapped {products_map['mapped']}</span>" in counts
+    assert "sample" not in counts
+    assert "mapping report" not in counts
