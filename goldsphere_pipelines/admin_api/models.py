@@ -120,3 +120,13 @@ class RuleView(_ApiModel):
 class RuleList(_ApiModel):
     items: list[RuleView]
     """Oldest first; targets without a rule here follow the default template."""
+
+
+class DoctorApplyRequest(_ApiModel):
+    """Apply a rules doctor group's proposal (the API's body; the page's form the same)."""
+
+    group: str = Field(max_length=200, description="The group's id or number.")
+    value: str | None = Field(
+        default=None, max_length=200, description="The default, where the doctor has none."
+    )
+    remap: bool = Field(default=True, description="Launch remap_connector after saving.")

@@ -1,8 +1,10 @@
 """Run Sync Now, shared by the API's `POST .../sync`, its reconcile endpoint and the
-Connectivity page's button."""
+Connectivity page's button; and the re-mapping launched after the rules doctor saved a
+rule, shared by `POST .../doctor/apply` and the page's Apply."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from goldsphere_pipelines.admin_api.context import ApiContext
@@ -49,6 +51,30 @@ def launch_for_connector(
         status=launched.status,
         run_url=context.launcher.run_url(launched.run_id),
     )
+
+
+@dataclass(frozen=True)
+class RemapLaunch:
+    """The `remap_connector` run launched, or why it could not be (never both)."""
+
+    launched: SyncLaunched | None
+    error: str | None
+
+
+def launch_remap(context: ApiContext, connector_name: str) -> RemapLaunch:
+    """Launch the Dagster job `remap_connector` for the connector's partition: every stored
+    record mapped again with the rules as they are now. The rule it follows is already
+    saved, so a Dagster that cannot launch it is reported, not raised: the admin launches
+    the job from the Dagster UI later."""
+    try:
+        context.launcher.ensure_partition(connector_name)
+        run = context.launcher.launch_remap(connector_name)
+    except GoldsphereError as exc:
+        return RemapLaunch(launched=None, error=exc.message)
+    launched = SyncLaunched(
+        run_id=run.run_id, status=run.status, run_url=context.launcher.run_url(run.run_id)
+    )
+    return RemapLaunch(launched=launched, error=None)
 
 
 def refuse_when_busy(context: ApiContext, connector: Connector) -> None:

@@ -27,7 +27,7 @@ from goldsphere_pipelines.admin_api import sync_launch
 from goldsphere_pipelines.admin_api.context import ApiContext
 from goldsphere_pipelines.admin_api.dagster_launcher import FINISHED_STATUSES, UNKNOWN_STATUS
 from goldsphere_pipelines.admin_api.errors import ForbiddenError, status_for
-from goldsphere_pipelines.admin_api.models import RuleCreateRequest
+from goldsphere_pipelines.admin_api.models import DoctorApplyRequest, RuleCreateRequest
 from goldsphere_pipelines.admin_api.sign_in import (
     NotAnAdminError,
     SignInRefusedError,
@@ -59,6 +59,7 @@ from goldsphere_pipelines.admin_api.ui_views import (
     step_counts,
 )
 from goldsphere_pipelines.connectors import configuration
+from goldsphere_pipelines.connectors import doctor as doctor_service
 from goldsphere_pipelines.connectors import rules as rule_service
 from goldsphere_pipelines.connectors import runs as run_service
 from goldsphere_pipelines.connectors.models import (
@@ -205,7 +206,10 @@ def _runs(context: ApiContext, connector_id: str, limit: int) -> list[SyncRun]:
 
 
 def _detail_values(
-    context: ApiContext, summary: ConnectorSummary, run_id: str | None = None
+    context: ApiContext,
+    summary: ConnectorSummary,
+    run_id: str | None = None,
+    applied_rule_id: str | None = None,
 ) -> dict[str, Any]:
     runs = _runs(context, str(summary.id), RUNS_SHOWN)
     rules = rule_service.list_connector_rules(context.engine, summary.name)
@@ -215,6 +219,9 @@ def _detail_values(
         "connector": summary,
         "runs": runs,
         "rules": rules,
+        # Only a rule the connector has is named: a link cannot make the page say more.
+        "applied_rule": next((r for r in rules if str(r.id) == applied_rule_id), None),
+        "doctor": doctor_service.diagnose(context.engine, summary.name),
         "run_url": context.launcher.run_url,
         "watch_run": run_id,
     }
@@ -390,7 +397,11 @@ def _routes(ui: FastAPI) -> None:
 
     @ui.get("/connectors/{connector_id}", response_class=HTMLResponse)
     def connector_detail(
-        request: Request, connector_id: str, run: str | None = None, saved: str | None = None
+        request: Request,
+        connector_id: str,
+        run: str | None = None,
+        saved: str | None = None,
+        applied: str | None = None,
     ) -> Response:
         session = current_session(request)
         context = context_of(request)
@@ -402,7 +413,7 @@ def _routes(ui: FastAPI) -> None:
             session,
             errors=FormErrors(),
             saved=saved is not None,
-            **_detail_values(context, summary, watched),
+            **_detail_values(context, summary, watched, applied),
         )
 
     @ui.post("/connectors/{connector_id}", response_class=HTMLResponse)
@@ -586,6 +597,63 @@ def _routes(ui: FastAPI) -> None:
             rule_errors=errors,
             rule_values=rule_values,
             saved=False,
+            **_detail_values(context, summary),
+        )
+
+    @ui.post("/connectors/{connector_id}/doctor/apply", response_class=HTMLResponse)
+    def apply_doctor_fix(
+        request: Request,
+        connector_id: str,
+        csrf_token: Annotated[str, Form()] = "",
+        group: Annotated[str, Form(max_length=2000)] = "",
+        value: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        """Save a doctor group's proposal as the API's `POST .../doctor/apply` does, then
+        launch `remap_connector` through the same `sync_launch`."""
+        session = _posted(request, csrf_token)
+        context = context_of(request)
+        summary = configuration.show_connector(context.engine, connector_id)
+        status_code = 422
+        try:
+            # An empty field is no value, as an absent --value.
+            body = DoctorApplyRequest(group=group, value=value if value.strip() else None)
+            applied = doctor_service.apply_fix(
+                context.engine, summary.name, body.group, value=body.value
+            )
+        except ValidationError as exc:
+            errors = FormErrors.of_validation(exc)
+        except (doctor_service.NothingToApplyError, InvalidRuleError) as exc:
+            # Both are answered by the value: the one asked for, or a better one.
+            errors, status_code = FormErrors(fields={"value": exc.message}), status_for(exc)
+        except GoldsphereError as exc:
+            errors, status_code = FormErrors.of_field(None, exc.message), status_for(exc)
+        else:
+            remap = sync_launch.launch_remap(context, summary.name)
+            if remap.launched is not None:
+                return _redirect(
+                    request,
+                    f"/connectors/{summary.id}?applied={applied.rule.id}"
+                    f"&run={quote(remap.launched.run_id)}#doctor",
+                )
+            return _page(
+                request,
+                "connector_detail.html",
+                session,
+                errors=FormErrors(),
+                saved=False,
+                remap_error=remap.error,
+                **_detail_values(context, summary, applied_rule_id=str(applied.rule.id)),
+            )
+        return _page(
+            request,
+            "connector_detail.html",
+            session,
+            status_code=status_code,
+            errors=FormErrors(),
+            saved=False,
+            doctor_errors=errors,
+            doctor_group=group,
+            doctor_value=value,
             **_detail_values(context, summary),
         )
 

@@ -30,6 +30,7 @@ FORM_FIELDS = {
     "source_field": "source_field",
     "target_field": "target_field",
     "transform": "transform",
+    "value": "value",
 }
 
 
@@ -87,10 +88,14 @@ def step_counts(stats: dict[str, Any]) -> list[StepCounts]:
     for step, values in _in_run_order(stats):
         if not isinstance(values, dict):
             continue
+        # The sample records and the mapping report are structures, not figures: the
+        # Dagster UI shows them as tables, the errors page lists the errors.
         shown = [
             (name, value)
             for name, value in values.items()
-            if name != "seconds" and value not in (0, None, "")
+            if name != "seconds"
+            and value not in (0, None, "")
+            and not isinstance(value, dict | list)
         ]
         steps.append(StepCounts(step=step.replace("_", " "), counts=shown))
     return steps

@@ -35,8 +35,14 @@ from goldsphere_pipelines_tests.admin_api.support import (
     refusing_port,
     text_of_files,
 )
+from goldsphere_pipelines_tests.pipeline.conftest import sync
+from goldsphere_pipelines_tests.rules.support import ensure_reference_data, misspell_producers
 
 BROWSER_EXPECT_TIMEOUT_MS = 30_000
+DOCTOR_GROUP = "order.order_status.unknown_status"
+"""The doctor shop's group that needs a value (`--value pending`) to have a rule."""
+PRODUCER_GROUP = "product.producer.unknown_producer"
+"""The doctor shop's group with a proposal ('Perth' → Perth Mint) that fixes all of it."""
 
 _SECRETS = SuiteSecrets()
 _LEDGER = Ledger()
@@ -202,3 +208,36 @@ def browser() -> Iterator[Any]:
             no_browser(f"Chromium at {executable} does not start ({str(exc)[:300]})")
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def doctor_shop(api: Api) -> Iterator[RunningSandbox]:
+    """A sandbox shop with one order whose status no goldsphere status resembles, and two
+    products whose producer is spelled 'Perth' (the doctor maps it to Perth Mint)."""
+    config = SandboxConfig(
+        products=20,
+        orders=40,
+        seed=5,
+        consumer_key=SecretStr(api.secrets.consumer_key),
+        consumer_secret=SecretStr(api.secrets.consumer_secret),
+    )
+    with run_sandbox(config, port=0) as running:
+        running.store.add_order(overrides={"status": "wc-awaiting-bank"})
+        misspell_producers(running.store, 2, "Perth")
+        yield running
+
+
+@pytest.fixture
+def doctor_connector(
+    api: Api, doctor_shop: RunningSandbox, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    """The doctor shop's connector, synced in-process: its failures are stored for the
+    rules doctor (DOCTOR_GROUP among them)."""
+    from goldsphere_pipelines.storage import engine as engine_module
+
+    ensure_reference_data(api.engine)
+    monkeypatch.setenv("GOLDSPHERE_DATABASE_URL", database_url)
+    engine_module._engine_for.cache_clear()
+    connector: dict[str, Any] = api.add_connector(doctor_shop.base_url, name="doctor-shop")
+    assert sync(connector["name"]).success
+    return connector

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import socket
 import time
@@ -20,6 +21,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from goldsphere_pipelines.storage.credentials import generate_key
+
+UI = "/admin/ui"
+UI_PASSWORD = "correct horse battery staple"
+"""The password of the admins the page tests sign in with (`insert_user(password=...)`)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,23 @@ def insert_user(
             },
         ).scalar_one()
     return uuid.UUID(str(user_id))
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page of the Connectivity section puts in its forms."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = UI_PASSWORD) -> Any:
+    """Sign in on the Connectivity page over HTTP, as its form does (the 303, unfollowed)."""
+    form = client.get(f"{UI}/sign-in")
+    return client.post(
+        f"{UI}/sign-in",
+        data={"email": email, "password": password, "csrf_token": csrf_of(form.text)},
+        follow_redirects=False,
+    )
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -151,6 +151,12 @@ def test_journey_a_connect_test_sync_and_sign_out(
     expect(panel).to_have_attribute("data-run-status", "success", timeout=RUN_TIMEOUT_MS)
     # The page reloads once the run has ended; then the history lists it too.
     expect(page.locator("#recent-runs")).to_contain_text("success")
+    connector_url = page.url.split("?")[0]
+    # The rules doctor groups the same failures by cause, under the rules.
+    doctor = page.get_by_role("region", name="Mapping doctor")
+    expect(
+        doctor.get_by_role("heading", name=re.compile(r"order field user, error user_not_found$"))
+    ).to_be_visible()
     dagster_link = panel.get_by_role("link", name=re.compile(r"^Run \w+ in Dagster$"))
     expect(dagster_link).to_have_attribute("href", re.compile(r"/runs/[0-9a-f-]{36}$"))
 
@@ -188,6 +194,9 @@ def test_journey_a_connect_test_sync_and_sign_out(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     page.screenshot(path=str(shots / "connectivity-phone.png"), full_page=True)
+    page.goto(connector_url)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "the connector's page (its doctor groups too) scrolls sideways"
     page.set_viewport_size({"width": 1280, "height": 900})
 
     cookies = context.cookies()

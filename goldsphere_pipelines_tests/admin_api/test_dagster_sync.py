@@ -4,7 +4,9 @@ sandbox shop into the test database, and its external_sync_run row shows in GET 
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -13,14 +15,18 @@ from fastapi import FastAPI
 from goldsphere_pipelines.admin_api import create_app
 from goldsphere_pipelines.demo import seed_customers
 from goldsphere_pipelines.sandbox import RunningSandbox
-from goldsphere_pipelines_tests.admin_api.conftest import Api
+from goldsphere_pipelines_tests.admin_api.conftest import PRODUCER_GROUP, Api
 from goldsphere_pipelines_tests.admin_api.dagster_webserver import RunningDagster
 from goldsphere_pipelines_tests.admin_api.support import (
+    UI,
+    UI_PASSWORD,
     Ledger,
     SuiteSecrets,
+    csrf_of,
     insert_user,
     make_token,
     recording_client,
+    sign_in,
 )
 
 RUN_DEADLINE_SECONDS = 180
@@ -122,3 +128,36 @@ def test_sync_now_materializes_only_what_was_asked(
     row = live_api.get("/admin/connectors/products-only/runs").json()["items"][0]
     assert "products_extract" in row["stats"]
     assert not any(step.startswith("orders") for step in row["stats"])
+
+
+def test_the_pages_doctor_apply_launches_remap_connector_in_dagster(
+    live_api: Api, dagster: RunningDagster, doctor_connector: dict[str, Any]
+) -> None:
+    """Apply on the Connectivity page saves the rule, launches `remap_connector` through
+    the API's own launch, and links the run; once it has run, the group is gone."""
+    email = f"doctor-{uuid.uuid4().hex[:6]}@goldsphere.test"
+    insert_user(live_api.engine, email=email, password=UI_PASSWORD)
+    client = live_api.client
+    assert sign_in(client, email).status_code == 303
+    page_path = f"{UI}/connectors/{doctor_connector['id']}"
+    before = client.get(page_path).text
+    assert f"(group <code>{PRODUCER_GROUP}</code>)" in before
+
+    response = client.post(
+        f"{page_path}/doctor/apply",
+        data={"csrf_token": csrf_of(before), "group": PRODUCER_GROUP},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    query = parse_qs(urlsplit(location).query)
+    (run_id,) = query["run"]
+    run = _wait_for_end(dagster, run_id)
+    assert run["status"] == "SUCCESS", dagster.log_path
+    assert run["jobName"] == "remap_connector"
+
+    after = client.get(location).text
+    flash = after.split('id="doctor-applied"')[1].split("</div>")[0]
+    assert "→ producer</code>" in flash
+    assert f"{dagster.url}/runs/{run_id}" in flash
+    assert f"(group <code>{PRODUCER_GROUP}</code>)" not in after

@@ -6,52 +6,16 @@ launched (the launch itself is the launcher's, tested with a real webserver else
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from pydantic import SecretStr
-
-from goldsphere_pipelines.sandbox import RunningSandbox, SandboxConfig, run_sandbox
+from goldsphere_pipelines_tests.admin_api.conftest import DOCTOR_GROUP as GROUP
 from goldsphere_pipelines_tests.admin_api.conftest import Api
-from goldsphere_pipelines_tests.pipeline.conftest import sync
-from goldsphere_pipelines_tests.rules.support import ensure_reference_data
-
-GROUP = "order.order_status.unknown_status"
-
-
-@pytest.fixture
-def doctor_shop(api: Api) -> Iterator[RunningSandbox]:
-    config = SandboxConfig(
-        products=20,
-        orders=40,
-        seed=5,
-        consumer_key=SecretStr(api.secrets.consumer_key),
-        consumer_secret=SecretStr(api.secrets.consumer_secret),
-    )
-    with run_sandbox(config, port=0) as running:
-        running.store.add_order(overrides={"status": "wc-awaiting-bank"})
-        yield running
-
-
-@pytest.fixture
-def synced(
-    api: Api, doctor_shop: RunningSandbox, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, Any]:
-    from goldsphere_pipelines.storage import engine as engine_module
-
-    ensure_reference_data(api.engine)
-    monkeypatch.setenv("GOLDSPHERE_DATABASE_URL", database_url)
-    engine_module._engine_for.cache_clear()
-    connector: dict[str, Any] = api.add_connector(doctor_shop.base_url, name="doctor-shop")
-    assert sync(connector["name"]).success
-    return connector
 
 
 def test_the_report_groups_failures_with_examples_and_proposals(
-    api: Api, synced: dict[str, Any]
+    api: Api, doctor_connector: dict[str, Any]
 ) -> None:
-    response = api.get(f"/admin/connectors/{synced['id']}/doctor")
+    response = api.get(f"/admin/connectors/{doctor_connector['id']}/doctor")
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["connector"] == "doctor-shop"
@@ -67,9 +31,9 @@ def test_the_report_groups_failures_with_examples_and_proposals(
 
 
 def test_apply_saves_the_rule_and_reports_that_dagster_could_not_remap(
-    api: Api, synced: dict[str, Any]
+    api: Api, doctor_connector: dict[str, Any]
 ) -> None:
-    path = f"/admin/connectors/{synced['id']}/doctor/apply"
+    path = f"/admin/connectors/{doctor_connector['id']}/doctor/apply"
     refused = api.post(path, {"group": GROUP})
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "doctor_nothing_to_apply"
@@ -81,13 +45,14 @@ def test_apply_saves_the_rule_and_reports_that_dagster_could_not_remap(
     assert body["rule"]["transform"]["map"]["wc-awaiting-bank"] == "pending"
     assert body["remap"] is None
     assert "Dagster" in body["remapError"]
-    rules = api.get(f"/admin/connectors/{synced['id']}/rules").json()["items"]
+    rules = api.get(f"/admin/connectors/{doctor_connector['id']}/rules").json()["items"]
     assert [r["id"] for r in rules] == [body["rule"]["id"]]
 
 
-def test_an_unknown_group_is_404(api: Api, synced: dict[str, Any]) -> None:
+def test_an_unknown_group_is_404(api: Api, doctor_connector: dict[str, Any]) -> None:
     response = api.post(
-        f"/admin/connectors/{synced['id']}/doctor/apply", {"group": "product.nothing.here"}
+        f"/admin/connectors/{doctor_connector['id']}/doctor/apply",
+        {"group": "product.nothing.here"},
     )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "doctor_group_not_found"

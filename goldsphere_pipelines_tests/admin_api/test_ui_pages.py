@@ -6,6 +6,8 @@ refusals and edge cases quickly, through the same app.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import uuid
 from typing import Any
@@ -14,22 +16,27 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from goldsphere_pipelines.admin_api.sign_in import MAX_FAILURES, WRONG_CREDENTIALS
 from goldsphere_pipelines.admin_api.ui_session import SESSION_COOKIE
+from goldsphere_pipelines.connectors import doctor as doctor_service
 from goldsphere_pipelines.sandbox import RunningSandbox
-from goldsphere_pipelines_tests.admin_api.conftest import Api
+from goldsphere_pipelines_tests.admin_api.conftest import DOCTOR_GROUP, PRODUCER_GROUP, Api
 from goldsphere_pipelines_tests.admin_api.support import (
+    UI,
     Ledger,
     SuiteSecrets,
     bearer,
+    csrf_of,
     insert_user,
     make_token,
     recording_client,
+    sign_in,
 )
-
-UI = "/admin/ui"
-PASSWORD = "correct horse battery staple"
+from goldsphere_pipelines_tests.admin_api.support import (
+    UI_PASSWORD as PASSWORD,
+)
 
 
 @pytest.fixture
@@ -42,21 +49,6 @@ def admin_email(api_engine: sa.Engine) -> str:
     email = f"admin-{uuid.uuid4().hex[:6]}@goldsphere.test"
     insert_user(api_engine, email=email, password=PASSWORD)
     return email
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
-
-
-def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> object:
-    form = client.get(f"{UI}/sign-in")
-    return client.post(
-        f"{UI}/sign-in",
-        data={"email": email, "password": password, "csrf_token": csrf_of(form.text)},
-        follow_redirects=False,
-    )
 
 
 def open_connector_page(
@@ -340,3 +332,155 @@ def test_the_sign_in_page_says_only_its_own_notices(client: TestClient) -> None:
     assert "555 0100" not in crafted.text
     own = client.get(f"{UI}/sign-in", params={"notice": "signed-out"})
     assert "You are signed out." in own.text
+
+
+def _doctor_groups(page: str) -> dict[str, str]:
+    """Each doctor group's markup on the page, by the group id its Apply form (or its
+    text) names."""
+    articles = page.split('<article class="doctor-group"')[1:]
+    found = {}
+    for article in articles:
+        named = re.search(r"\(group <code>([^<]+)</code>\)", article)
+        assert named, article
+        found[named.group(1)] = article.split("</article>")[0]
+    return found
+
+
+def test_the_doctors_groups_show_cause_count_examples_proposal_and_preview(
+    client: TestClient, api: Api, admin_email: str, doctor_connector: dict[str, Any]
+) -> None:
+    assert sign_in(client, admin_email).status_code == 303
+    page = client.get(f"{UI}/connectors/{doctor_connector['id']}")
+    assert page.status_code == 200
+    assert 'id="doctor-heading"' in page.text
+    report = doctor_service.diagnose(api.engine, doctor_connector["name"])
+    shown = _doctor_groups(page.text)
+    assert list(shown) == [group.id for group in report.groups]
+    for group in report.groups:
+        article = shown[group.id]
+        heading = f'id="doctor-group-{group.number}">{group.number}. {group.entity} field '
+        assert heading in article
+        assert f"<code>{escape(group.field)}</code>, error <code>{group.code}</code>" in article
+        assert f'<span class="count-value">{group.count}</span>' in article
+        assert 1 <= len(group.examples) <= 3
+        for example in group.examples:
+            assert f"<strong>{group.entity} {example.external_id}</strong>: " in article
+            assert str(escape(example.message)) in article
+        # A group no rule can fix has advice and nothing to apply.
+        assert ("doctor/apply" in article) is (group.advice is None)
+        if group.advice:
+            assert str(escape(group.advice)) in article
+    producer = report.group(PRODUCER_GROUP)
+    assert producer.proposal is not None
+    assert producer.preview is not None
+    article = shown[PRODUCER_GROUP]
+    assert str(escape(producer.explanation)) in article
+    proposal = article.split("<h4>Proposal</h4>")[1]
+    rule = re.search(
+        r'<code>product: ([^<]+) → producer</code> <code class="muted">([^<]+)<', proposal
+    )
+    assert rule, proposal
+    assert html.unescape(rule.group(1)) == producer.proposal.source_field
+    assert json.loads(html.unescape(rule.group(2))) == producer.proposal.transform
+    assert producer.proposal.transform["map"]["Perth"] == "Perth Mint"
+    assert f"<caption>Preview: group {producer.number}" in article
+    for figure in ("cause_fixed", "group_fixed", "mapped_before", "mapped_after", "changed"):
+        value = getattr(producer.preview, figure)
+        assert f'data-preview="{figure}">{value}</span>' in article, figure
+    assert producer.preview.group_fixed == producer.count
+    # The status group has no rule until the admin names a value: its field says so.
+    status = shown[DOCTOR_GROUP]
+    assert "(needed)" in status
+    assert re.search(r'<label for="doctor-value-\d+">Value', status)
+
+
+def test_applying_a_doctor_group_saves_its_rule_and_says_the_remap_was_not_launched(
+    client: TestClient, api: Api, admin_email: str, doctor_connector: dict[str, Any]
+) -> None:
+    assert sign_in(client, admin_email).status_code == 303
+    page_path = f"{UI}/connectors/{doctor_connector['id']}"
+    token = csrf_of(client.get(page_path).text)
+    number = (
+        doctor_service.diagnose(api.engine, doctor_connector["name"]).group(DOCTOR_GROUP).number
+    )
+    value_error = f'id="doctor-value-{number}-error"'
+
+    def apply(data: dict[str, str]) -> Any:
+        return client.post(f"{page_path}/doctor/apply", data=data, follow_redirects=False)
+
+    def rules() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = api.get(
+            f"/admin/connectors/{doctor_connector['id']}/rules"
+        ).json()["items"]
+        return items
+
+    for refused in ({"group": DOCTOR_GROUP, "value": "pending"}, {"csrf_token": "0" * 64}):
+        response = apply(refused)
+        assert response.status_code == 403
+        assert "not sent from the Connectivity page" in response.text
+    needs_value = apply({"csrf_token": token, "group": DOCTOR_GROUP, "value": " "})
+    assert needs_value.status_code == 409
+    assert value_error in needs_value.text
+    assert re.search(rf'id="doctor-value-{number}"[^>]*aria-invalid="true"', needs_value.text)
+    assert "has no rule to apply" in needs_value.text
+    not_a_status = apply({"csrf_token": token, "group": DOCTOR_GROUP, "value": "sent"})
+    assert not_a_status.status_code == 422
+    assert value_error in not_a_status.text
+    assert "does not fit target &#39;order_status&#39;" in not_a_status.text
+    assert 'value="sent"' in not_a_status.text  # the admin corrects what they typed
+    unknown = apply({"csrf_token": token, "group": "product.nothing.here"})
+    assert unknown.status_code == 404
+    assert 'id="doctor-error"' in unknown.text
+    assert "has no failure group" in unknown.text
+    assert rules() == []
+
+    applied = apply({"csrf_token": token, "group": DOCTOR_GROUP, "value": "pending"})
+    assert applied.status_code == 200, applied.text
+    (rule,) = rules()
+    assert rule["targetField"] == "order_status"
+    assert rule["transform"]["map"]["wc-awaiting-bank"] == "pending"
+    assert 'id="doctor-applied"' in applied.text
+    assert f"order: {rule['sourceField']} → order_status" in applied.text
+    # Dagster is down here: the rule is saved and the page says why nothing re-maps yet.
+    assert 'id="doctor-remap-error"' in applied.text
+    assert "Dagster" in applied.text.split('id="doctor-remap-error"')[1].split("</div>")[0]
+    assert f'action="{page_path}/rules/{rule["id"]}/remove"' in applied.text
+
+    producer = apply({"csrf_token": token, "group": PRODUCER_GROUP})
+    assert producer.status_code == 200, producer.text
+    assert {r["targetField"] for r in rules()} == {"order_status", "producer"}
+
+
+def test_a_saved_rule_and_its_remap_run_come_back_from_the_link_alone(
+    client: TestClient, api: Api, admin_email: str, doctor_connector: dict[str, Any]
+) -> None:
+    """After Apply the page redirects to `?applied=<rule id>&run=<run id>`: it names the rule
+    only when the connector has it, and follows the run."""
+    applied = doctor_service.apply_fix(api.engine, doctor_connector["name"], PRODUCER_GROUP)
+    assert sign_in(client, admin_email).status_code == 303
+    run_id = str(uuid.uuid4())
+    page_path = f"{UI}/connectors/{doctor_connector['id']}"
+    page = client.get(page_path, params={"applied": str(applied.rule.id), "run": run_id})
+    flash = page.text.split('id="doctor-applied"')[1].split("</div>")[0]
+    assert "attributes[name=Producer].options[0]" in flash
+    assert f"/runs/{run_id}" in flash
+    assert f"run {run_id[:8]} of remap_connector" in flash
+    # The run panel follows the remap run in the doctor's section.
+    assert page.text.index('id="run-panel"') > page.text.index('id="doctor-heading"')
+    other = client.get(page_path, params={"applied": str(uuid.uuid4())})
+    assert 'id="doctor-applied"' not in other.text
+
+
+def test_a_syncs_counts_are_its_figures_not_its_sample_records(
+    client: TestClient, api: Api, admin_email: str, doctor_connector: dict[str, Any]
+) -> None:
+    (run,) = api.get(f"/admin/connectors/{doctor_connector['id']}/runs").json()["items"]
+    products_map = run["stats"]["products_map"]
+    assert products_map["sample"]
+    assert products_map["mapping_report"]
+    assert sign_in(client, admin_email).status_code == 303
+    page = client.get(f"{UI}/connectors/{doctor_connector['id']}/runs/{run['id']}")
+    counts = page.text.split('<table class="counts">')[1].split("</table>")[0]
+    assert f"mapped {products_map['mapped']}</span>" in counts
+    assert "sample" not in counts
+    assert "mapping report" not in counts

@@ -14,7 +14,7 @@ from goldsphere_pipelines.connectors import doctor
 from goldsphere_pipelines.connectors import rules as rule_service
 from goldsphere_pipelines.defs.run_sync import remap_connector
 from goldsphere_pipelines_tests.pipeline.conftest import register, sync
-from goldsphere_pipelines_tests.rules.support import ensure_reference_data
+from goldsphere_pipelines_tests.rules.support import ensure_reference_data, misspell_producers
 
 _TABLES = (
     "external_product",
@@ -38,29 +38,6 @@ def _fingerprint(engine: sa.Engine) -> dict[str, str]:
     return found
 
 
-def _misspell_producers(shop, count: int, spelling: str) -> list[str]:
-    """Give `count` simple products a producer goldsphere does not know by that name."""
-    store = shop.store
-    variable = set(store.variable_product_ids())
-    changed = []
-    for product_id in store.product_ids():
-        if product_id in variable or store.product_flaw(product_id):
-            continue
-        attributes = store.product(product_id)["attributes"]
-        if not any(a["name"] == "Brand" for a in attributes):
-            continue
-        edited = [{**a, "options": [spelling]} if a["name"] == "Brand" else a for a in attributes]
-        # The name and description would state the producer: the inference reads them.
-        overrides = {"attributes": edited, "name": f"Bullion {product_id}"}
-        store.modify_product(
-            product_id, overrides={**overrides, "description": "", "short_description": ""}
-        )
-        changed.append(str(product_id))
-        if len(changed) == count:
-            return changed
-    raise AssertionError("the sandbox has too few simple products with a Brand")
-
-
 def _statuses(engine: sa.Engine, connector_id, ids: list[str]) -> dict[str, str]:
     with engine.connect() as conn:
         rows = conn.execute(
@@ -78,7 +55,7 @@ def test_doctor_groups_proposes_previews_without_writing_and_apply_makes_the_gro
 ):
     ensure_reference_data(pipeline_db)
     shop = shop_factory()
-    misspelt = _misspell_producers(shop, 4, "Perth")
+    misspelt = misspell_producers(shop.store, 4, "Perth")
     connector = register(pipeline_db, shop)
     assert sync(connector.name).success
     assert set(_statuses(pipeline_db, connector.id, misspelt).values()) == {"failed"}

@@ -9,13 +9,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, status
 from pydantic import Field
 
+from goldsphere_pipelines.admin_api import sync_launch
 from goldsphere_pipelines.admin_api.context import Context, current_admin
-from goldsphere_pipelines.admin_api.models import RuleView, SyncLaunched
+from goldsphere_pipelines.admin_api.models import DoctorApplyRequest, RuleView, SyncLaunched
 from goldsphere_pipelines.admin_api.routes.common import ConnectorRef, errors
 from goldsphere_pipelines.connectors import doctor as doctor_service
 from goldsphere_pipelines.connectors.configuration import get_connector
 from goldsphere_pipelines.connectors.models import CamelModel
-from goldsphere_pipelines.errors import GoldsphereError
 
 router = APIRouter(
     prefix="/admin/connectors", tags=["rules doctor"], dependencies=[Depends(current_admin)]
@@ -73,14 +73,6 @@ class DoctorReportView(CamelModel):
     groups: list[GroupView]
 
 
-class DoctorApplyRequest(CamelModel):
-    group: str = Field(max_length=200, description="The group's id or number.")
-    value: str | None = Field(
-        default=None, max_length=200, description="The default, where the doctor has none."
-    )
-    remap: bool = Field(default=True, description="Launch remap_connector after saving.")
-
-
 class DoctorApplied(CamelModel):
     group: GroupView
     rule: RuleView
@@ -121,20 +113,10 @@ def apply(
     every rule), then launch the Dagster job `remap_connector` for the connector."""
     name = get_connector(context.engine, connector).name
     applied = doctor_service.apply_fix(context.engine, name, body.group, value=body.value)
-    launched: SyncLaunched | None = None
-    remap_error: str | None = None
-    if body.remap:
-        try:
-            context.launcher.ensure_partition(name)
-            run = context.launcher.launch_remap(name)
-            launched = SyncLaunched(
-                run_id=run.run_id, status=run.status, run_url=context.launcher.run_url(run.run_id)
-            )
-        except GoldsphereError as exc:
-            remap_error = exc.message
+    remap = sync_launch.launch_remap(context, name) if body.remap else None
     return DoctorApplied(
         group=_group_view(applied.group),
         rule=RuleView.from_stored(applied.rule),
-        remap=launched,
-        remap_error=remap_error,
+        remap=remap.launched if remap else None,
+        remap_error=remap.error if remap else None,
     )
