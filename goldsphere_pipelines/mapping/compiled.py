@@ -77,9 +77,17 @@ _Without = Callable[[bool, "str | None"], Any]
 
 def compile_fast_path(rule: RuleShape) -> FastPath:
     """The closure `CompiledRule.evaluate` tries before the reference evaluation."""
+    return compile_fast_path_with_memory(rule)[0]
+
+
+def compile_fast_path_with_memory(rule: RuleShape) -> tuple[FastPath, dict[Any, Any] | None]:
+    """`compile_fast_path`, and, for a rule that reads one field without transforms, the
+    memory its closure answers from: for a `str` read from that field, `memory[text]`
+    when present is what the closure returns (compiled_orders.py looks it up inline).
+    None for every other rule."""
     transforms = rule.regex is not None or rule.mapping is not None or bool(rule.keywords)
     if rule.target.kind == "objects":
-        return _fallback_only if transforms else _objects_path(rule)
+        return (_fallback_only if transforms else _objects_path(rule)), None
     parse, memory = compile_parser(rule)
     without = _without_candidates(rule, parse)
     if len(rule.paths) == 1 and not rule.sum:
@@ -87,14 +95,14 @@ def compile_fast_path(rule: RuleShape) -> FastPath:
         if not transforms and memory is not None and len(path.steps) == 1:
             step = path.steps[0]
             if isinstance(step, Key):
-                return _field_path(step.name, parse, memory, without)
+                return _field_path(step.name, parse, memory, without), memory
         reader = value_reader(path)
         if reader is not None:
             survive = _survivor(rule) if transforms else None
-            return _one_value_path(reader, parse, survive, without)
+            return _one_value_path(reader, parse, survive, without), None
     readers = [path_reader(path) for path in rule.paths]
     survive = _survivor(rule) if transforms else None
-    return _candidates_path(rule, readers, parse, survive, without)
+    return _candidates_path(rule, readers, parse, survive, without), None
 
 
 def _fallback_only(payload: Any, store_unit: str | None) -> Any:
