@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Final
+from functools import partial
+from typing import Any, Final, NamedTuple
 
 from goldsphere_pipelines.mapping import parsers
 from goldsphere_pipelines.mapping.kinds import kind_parser, parse_value
@@ -80,11 +81,20 @@ def compile_fast_path(rule: RuleShape) -> FastPath:
     return compile_fast_path_with_memory(rule)[0]
 
 
-def compile_fast_path_with_memory(rule: RuleShape) -> tuple[FastPath, dict[Any, Any] | None]:
-    """`compile_fast_path`, and, for a rule that reads one field without transforms, the
-    memory its closure answers from: for a `str` read from that field, `memory[text]`
-    when present is what the closure returns (compiled_orders.py looks it up inline).
-    None for every other rule."""
+class FieldMemory(NamedTuple):
+    """What the fast path of a rule reading one field without transforms answers from.
+
+    For a `str` read from that field, the closure returns `memory[text]` when present,
+    else `miss(text)`, which remembers its answer (compiled_orders.py inlines the lookup).
+    """
+
+    memory: dict[Any, Any]
+    miss: Callable[[str], Any]
+
+
+def compile_fast_path_with_memory(rule: RuleShape) -> tuple[FastPath, FieldMemory | None]:
+    """`compile_fast_path`, and the `FieldMemory` of a rule that reads one field without
+    transforms (None for every other rule)."""
     transforms = rule.regex is not None or rule.mapping is not None or bool(rule.keywords)
     if rule.target.kind == "objects":
         return (_fallback_only if transforms else _objects_path(rule)), None
@@ -95,7 +105,9 @@ def compile_fast_path_with_memory(rule: RuleShape) -> tuple[FastPath, dict[Any, 
         if not transforms and memory is not None and len(path.steps) == 1:
             step = path.steps[0]
             if isinstance(step, Key):
-                return _field_path(step.name, parse, memory, without), memory
+                fast_path = _field_path(step.name, parse, memory, without)
+                miss = _field_miss(_one_value_parser(rule), memory, without(False, None))
+                return fast_path, FieldMemory(memory, miss)
         reader = value_reader(path)
         if reader is not None:
             survive = _survivor(rule) if transforms else None
@@ -165,6 +177,22 @@ def _field_path(name: str, parse: _Parse, memory: dict[Any, Any], without: _With
             return FALLBACK
 
     return fast_path
+
+
+def _field_miss(parse_one: Callable[[Any], Any], memory: dict[Any, Any], nothing: Any) -> Any:
+    """What `_field_path` returns for a text its memory lacks, remembered as it does."""
+
+    def miss(value: str) -> Any:
+        if not value.strip():
+            return nothing
+        try:
+            found = parse_one(value)
+        except Exception:  # noqa: BLE001 - the reference evaluation says what went wrong
+            return FALLBACK
+        _remember(memory, value, found)
+        return found
+
+    return miss
 
 
 def _one_value_path(
@@ -382,10 +410,7 @@ def compile_parser(rule: RuleShape) -> tuple[_Parse, dict[Any, Any] | None]:
 
     memory: dict[Any, Any] = {}
     maximum = target.maximum
-    parser = kind_parser(kind)
-
-    def parse_one(value: Any) -> Any:
-        return parser(target, value, weight_options, None)
+    parse_one = _one_value_parser(rule)
 
     def parse(value: Any, store_unit: str | None) -> Any:
         if type(value) is str:
@@ -409,6 +434,20 @@ def compile_parser(rule: RuleShape) -> tuple[_Parse, dict[Any, Any] | None]:
         return parse_one(value)
 
     return parse, memory
+
+
+def _one_value_parser(rule: RuleShape) -> Callable[[Any], Any]:
+    """`parse_value` for one value of the rule's target (not a weight), raising `Rejected`."""
+    target, weight_options = rule.target, rule.weight_options
+    if target.kind == "money":
+        # kinds.py's money parser without its layer of calls: amounts are most values read.
+        return partial(parsers.parse_money, minimum=target.minimum, maximum=target.maximum)
+    parser = kind_parser(target.kind)
+
+    def parse_one(value: Any) -> Any:
+        return parser(target, value, weight_options, None)
+
+    return parse_one
 
 
 def _rememberable(value: Any) -> bool:

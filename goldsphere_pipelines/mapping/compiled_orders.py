@@ -36,7 +36,7 @@ from typing import Any, Final
 from goldsphere_pipelines.mapping.compiled import FALLBACK
 from goldsphere_pipelines.mapping.engine import CompiledRule, RuleFailure
 from goldsphere_pipelines.mapping.errors import MappingError
-from goldsphere_pipelines.mapping.paths import Key
+from goldsphere_pipelines.mapping.paths import MAX_CANDIDATES, Every, Key
 
 
 class _Marker:
@@ -157,9 +157,12 @@ def _field_chain(rule: CompiledRule) -> tuple[str, ...] | None:
 def _field_chain_code(
     prefix: str, rule: CompiledRule, fields: tuple[str, ...], namespace: dict[str, Any]
 ) -> list[str]:
-    # A plain field's fast path has a memory of its own: read it, and add nothing to it.
+    # A plain field's fast path has a memory of its own: read it, and on a miss parse as
+    # the fast path would (its `miss` remembers).
     own_memory = rule.fast_memory
-    namespace[f"{prefix}_memory"] = {} if own_memory is None else own_memory
+    namespace[f"{prefix}_memory"] = {} if own_memory is None else own_memory.memory
+    if own_memory is not None:
+        namespace[f"{prefix}_miss"] = own_memory.miss
     code: list[str] = []
     for depth, name in enumerate(fields):
         namespace[f"{prefix}_f{depth}"] = name
@@ -171,10 +174,15 @@ def _field_chain_code(
         "    if type(v) is str:",
         f"        x = {prefix}_memory.get(v, U)",
         "        if x is U:",
-        f"            x = {prefix}_fast(p, None)",
     ]
     if own_memory is None:
-        code += ["            if x is not FB:", f"                R({prefix}_memory, v, x)"]
+        code += [
+            f"            x = {prefix}_fast(p, None)",
+            "            if x is not FB:",
+            f"                R({prefix}_memory, v, x)",
+        ]
+    else:
+        code.append(f"            x = {prefix}_miss(v)")
     transforms = rule.regex is not None or rule.mapping is not None or bool(rule.keywords)
     kind = rule.target.kind
     if not transforms and kind == "external_id":
@@ -213,6 +221,36 @@ def _nothing_read_code(prefix: str, rule: CompiledRule, namespace: dict[str, Any
         "    else:",
         f"        x = {prefix}_fast(p, None)",
     ]
+
+
+def compile_items_reader(rule: CompiledRule) -> Callable[[dict[str, Any]], Any]:
+    """`rule.evaluate` for the `items` rule, raising `RuleFailure` as it does; for the
+    template's `line_items[*]`, a list of line objects is its own answer (copied)."""
+    evaluate = rule.evaluate
+    steps = rule.paths[0].steps if len(rule.paths) == 1 else ()
+    transforms = rule.regex is not None or rule.mapping is not None or bool(rule.keywords)
+    if (
+        rule.target.kind != "objects"
+        or transforms
+        or len(steps) != 2
+        or not isinstance(steps[0], Key)
+        or not isinstance(steps[1], Every)
+    ):
+        return evaluate
+    name = steps[0].name
+
+    def read_items(payload: dict[str, Any]) -> Any:
+        lines = payload.get(name)
+        # Objects are never null or blank: every one is read, as `[*]` reads them.
+        if (
+            type(lines) is list
+            and 0 < len(lines) < MAX_CANDIDATES
+            and all(type(line) is dict for line in lines)
+        ):
+            return list(lines)
+        return evaluate(payload)
+
+    return read_items
 
 
 def _evaluate_order_rule(rule: CompiledRule, payload: Any, errors: list[MappingError]) -> Any:

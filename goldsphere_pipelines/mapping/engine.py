@@ -30,6 +30,7 @@ from goldsphere_pipelines.mapping import parsers
 from goldsphere_pipelines.mapping.compiled import (
     FALLBACK,
     FastPath,
+    FieldMemory,
     compile_fast_path_with_memory,
 )
 from goldsphere_pipelines.mapping.errors import MappingError, mask_email, shown_value
@@ -69,9 +70,9 @@ class CompiledRule:
     """`fast_path(payload, store_unit)`: what `evaluate` returns, or `FALLBACK` when only
     `evaluate` can tell (it raises, or the value is unusual). Mappers call it first and
     `evaluate` on `FALLBACK`, so that they build error labels only for errors."""
-    fast_memory: dict[Any, Any] | None = field(init=False, repr=False, compare=False)
+    fast_memory: FieldMemory | None = field(init=False, repr=False, compare=False)
     """For a rule that reads one field without transforms, what `fast_path` answers for a
-    text read from it, by that text (`compiled.compile_fast_path_with_memory`); else None."""
+    text read from it (`compiled.FieldMemory`); else None."""
 
     def __post_init__(self) -> None:
         fast_path, memory = compile_fast_path_with_memory(self)

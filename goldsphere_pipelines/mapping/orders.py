@@ -12,7 +12,10 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from goldsphere_pipelines.mapping import errors as codes
-from goldsphere_pipelines.mapping.compiled_orders import compile_order_readers
+from goldsphere_pipelines.mapping.compiled_orders import (
+    compile_items_reader,
+    compile_order_readers,
+)
 from goldsphere_pipelines.mapping.engine import CompiledRule, RuleFailure
 from goldsphere_pipelines.mapping.errors import DEPENDENCY_CODES, MappingError, mask_email
 from goldsphere_pipelines.mapping.line_products import GoneProducts, product_from_line
@@ -194,7 +197,10 @@ def _evaluation(mapping: CompiledMapping) -> _Evaluation:
             [(target, rules[target]) for target in _ORDER_TARGETS],
             [(target[len("item.") :], rules[target]) for target in _ITEM_TARGETS],
         )
-        evaluation = _Evaluation(order=readers.order, line=readers.line, items=_evaluate)
+        read_items = compile_items_reader(rules["items"])
+        evaluation = _Evaluation(
+            order=readers.order, line=readers.line, items=lambda _, payload: read_items(payload)
+        )
     else:
         # A mapping without some target (built by hand, not by compile_rules): rule by rule.
         evaluation = _rule_by_rule(rules, _evaluate, validate=False)

@@ -8,6 +8,7 @@ payload it maps."""
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -138,6 +139,10 @@ def varied_orders(draw: st.DrawFn) -> dict[str, Any]:
         order["line_items"] = [*lines, "not a line"]
     elif shape == 2:
         del order["line_items"]
+    elif shape == 3:
+        order["line_items"] = [None, *lines, " "]  # `[*]` skips null and blank values
+    elif shape == 4:
+        order["line_items"] = {"0": lines[0]}
     return order
 
 
@@ -274,6 +279,19 @@ def test_ids_quantities_and_texts_at_their_edges() -> None:
             order["line_items"][0][field] = value
             assert_same_as_reference(order, TEMPLATE, LOOKUPS)
             assert_same_as_reference(copy.deepcopy(order), TEMPLATE, LOOKUPS)
+
+
+@pytest.mark.parametrize("count", [1, 998, 999, 1000, 1001])
+def test_orders_of_many_lines_map_alike(count: int) -> None:
+    """Up to the most lines a source path reads (MAX_CANDIDATES), and past it."""
+    order = example_order(4)
+    line = order["line_items"][0]
+    order["line_items"] = [{**line, "id": n} for n in range(count)]
+    order["total"] = (
+        f"{Decimal(line['total']) * count + Decimal('10.00') + Decimal(order['total_tax']):.2f}"
+    )
+    result = assert_same_as_reference(order, TEMPLATE, LOOKUPS)
+    assert (result.order is not None) == (count < 1000)
 
 
 def test_an_unknown_user_is_reported_alike() -> None:
