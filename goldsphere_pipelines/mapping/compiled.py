@@ -440,14 +440,38 @@ def _one_value_parser(rule: RuleShape) -> Callable[[Any], Any]:
     """`parse_value` for one value of the rule's target (not a weight), raising `Rejected`."""
     target, weight_options = rule.target, rule.weight_options
     if target.kind == "money":
-        # kinds.py's money parser without its layer of calls: amounts are most values read.
-        return partial(parsers.parse_money, minimum=target.minimum, maximum=target.maximum)
+        return _money_parser(target.minimum, target.maximum)
     parser = kind_parser(target.kind)
 
     def parse_one(value: Any) -> Any:
         return parser(target, value, weight_options, None)
 
     return parse_one
+
+
+def _money_parser(minimum: Decimal | None, maximum: Decimal) -> Callable[[Any], Any]:
+    """`parsers.parse_money` within the bounds, first trying the shape WooCommerce writes
+    every amount in: digits, a point, two digits (`"21.99"`). Such a text needs neither
+    trimming nor the pattern (`isdecimal` is the pattern's `\\d`) and is already in cents,
+    so rounding would change nothing; anything else, or out of bounds, goes to
+    `parse_money`, which answers or raises as always. Amounts are the values a sync
+    reads most, and few of them repeat."""
+    parse_money = partial(parsers.parse_money, minimum=minimum, maximum=maximum)
+
+    def parse_amount(value: Any) -> Any:
+        if (
+            type(value) is str
+            and len(value) <= parsers.MAX_NUMBER_TEXT
+            and value[-3:-2] == "."
+            and value[:-3].isdecimal()
+            and value[-2:].isdecimal()
+        ):
+            amount = Decimal(value)
+            if (minimum is None or amount >= minimum) and amount <= maximum:
+                return amount
+        return parse_money(value)
+
+    return parse_amount
 
 
 def _rememberable(value: Any) -> bool:
