@@ -10,13 +10,18 @@ one for a line's, with every rule's read inline:
   its fast path answered for each text it read: shops repeat the same statuses,
   currencies, amounts, names and e-mails, so a repeated text costs one dict lookup.
   What a fast path answers for such a rule depends only on the value read, so the
-  answer remembered is the answer it would give;
+  answer remembered is the answer it would give; a plain field shares its fast path's
+  own memory (`compiled.FieldMemory`) rather than keeping a second one;
 - a whole number read for an id or a quantity, without transforms, is converted inline
   exactly as the rule's parser converts it (`compiled.compile_parser`);
-- a rule that reads nothing (`type`: the template's default `buy`) is its constant;
+- a rule that reads nothing (`type`: the template's default `buy`) is its constant, and
+  one that reads a list which is absent or empty (`fee_lines[*].total` of an order
+  without fees) is what its fast path answers for an empty order;
 - everything else, and every value not remembered, goes through the rule's fast path,
   and whenever that answers FALLBACK, the reference evaluation reports the error it
   always reported.
+
+`compile_items_reader` reads the template's `line_items[*]` without the path walkers.
 
 The functions give exactly what the loop over the rules gives (orders.py): the values
 by target, a failed rule's target absent, errors appended in the rules' order. Tests
