@@ -297,6 +297,23 @@ def fleet_figures(results: Sequence[dict[str, Any]], submitted_at: float) -> dic
     }
 
 
+def fleet_failures(figures: dict[str, Any]) -> list[str]:
+    """One line per connector the fleet did not sync completely (empty when all did):
+    what Dagster and the sync run said, and the rows stored against those expected."""
+    failures = []
+    for c in figures["connectors"]:
+        if c["synced"]:
+            continue
+        expected, stored = c["expected"], c["stored"]
+        failures.append(
+            f"{c['connector']}: Dagster run {c['run_id']} {c['dagster_status']}, "
+            f"sync {c['sync_status'] or 'not recorded'}; stored "
+            f"{stored['products']} of {expected['products']} products, "
+            f"{stored['orders']} of {expected['orders']} orders, {stored['pending']} pending"
+        )
+    return failures
+
+
 def _cpu_busy_seconds() -> float:
     times = psutil.cpu_times()
     return float(times.user + times.system + getattr(times, "nice", 0.0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -114,7 +115,11 @@ def bench(
         click.echo(json.dumps(run_webhook_benchmark(webhook_options, echo=echo), indent=2))
         return
     if connectors:
-        from goldsphere_pipelines.bench_fleet import FleetOptions, run_fleet_benchmark
+        from goldsphere_pipelines.bench_fleet import (
+            FleetOptions,
+            fleet_failures,
+            run_fleet_benchmark,
+        )
 
         result = run_fleet_benchmark(
             FleetOptions(
@@ -129,19 +134,28 @@ def bench(
             ),
             echo=echo,
         )
-    else:
-        from goldsphere_pipelines.bench import PHASES, BenchOptions, run_benchmark
+        click.echo(json.dumps(result, indent=None if as_json else 2))
+        failures = fleet_failures(result["fleet"])
+        if failures:
+            # The figures are printed either way; a fleet that did not sync is a failed
+            # benchmark, for a script or CI as much as for the reader.
+            click.echo(f"{len(failures)} of {connectors} connectors did not sync:", err=True)
+            for failure in failures:
+                click.echo(f"  {failure}", err=True)
+            sys.exit(1)
+        return
+    from goldsphere_pipelines.bench import PHASES, BenchOptions, run_benchmark
 
-        options = BenchOptions(
-            products=products,
-            variable_share=variable_share,
-            orders=orders,
-            latency_ms=latency_ms,
-            concurrency=concurrency,
-            seed=seed,
-            keep_database=keep_database,
-            dialect=dialect,
-            phases=phases or PHASES,
-        )
-        result = run_benchmark(options, echo=echo)
+    options = BenchOptions(
+        products=products,
+        variable_share=variable_share,
+        orders=orders,
+        latency_ms=latency_ms,
+        concurrency=concurrency,
+        seed=seed,
+        keep_database=keep_database,
+        dialect=dialect,
+        phases=phases or PHASES,
+    )
+    result = run_benchmark(options, echo=echo)
     click.echo(json.dumps(result, indent=None if as_json else 2))

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Final
+from functools import partial
+from typing import Any, Final, NamedTuple
 
 from goldsphere_pipelines.mapping import parsers
 from goldsphere_pipelines.mapping.kinds import kind_parser, parse_value
@@ -77,9 +78,26 @@ _Without = Callable[[bool, "str | None"], Any]
 
 def compile_fast_path(rule: RuleShape) -> FastPath:
     """The closure `CompiledRule.evaluate` tries before the reference evaluation."""
+    return compile_fast_path_with_memory(rule)[0]
+
+
+class FieldMemory(NamedTuple):
+    """What the fast path of a rule reading one field without transforms answers from.
+
+    For a `str` read from that field, the closure returns `memory[text]` when present,
+    else `miss(text)`, which remembers its answer (compiled_orders.py inlines the lookup).
+    """
+
+    memory: dict[Any, Any]
+    miss: Callable[[str], Any]
+
+
+def compile_fast_path_with_memory(rule: RuleShape) -> tuple[FastPath, FieldMemory | None]:
+    """`compile_fast_path`, and the `FieldMemory` of a rule that reads one field without
+    transforms (None for every other rule)."""
     transforms = rule.regex is not None or rule.mapping is not None or bool(rule.keywords)
     if rule.target.kind == "objects":
-        return _fallback_only if transforms else _objects_path(rule)
+        return (_fallback_only if transforms else _objects_path(rule)), None
     parse, memory = compile_parser(rule)
     without = _without_candidates(rule, parse)
     if len(rule.paths) == 1 and not rule.sum:
@@ -87,14 +105,16 @@ def compile_fast_path(rule: RuleShape) -> FastPath:
         if not transforms and memory is not None and len(path.steps) == 1:
             step = path.steps[0]
             if isinstance(step, Key):
-                return _field_path(step.name, parse, memory, without)
+                fast_path = _field_path(step.name, parse, memory, without)
+                miss = _field_miss(_one_value_parser(rule), memory, without(False, None))
+                return fast_path, FieldMemory(memory, miss)
         reader = value_reader(path)
         if reader is not None:
             survive = _survivor(rule) if transforms else None
-            return _one_value_path(reader, parse, survive, without)
+            return _one_value_path(reader, parse, survive, without), None
     readers = [path_reader(path) for path in rule.paths]
     survive = _survivor(rule) if transforms else None
-    return _candidates_path(rule, readers, parse, survive, without)
+    return _candidates_path(rule, readers, parse, survive, without), None
 
 
 def _fallback_only(payload: Any, store_unit: str | None) -> Any:
@@ -157,6 +177,22 @@ def _field_path(name: str, parse: _Parse, memory: dict[Any, Any], without: _With
             return FALLBACK
 
     return fast_path
+
+
+def _field_miss(parse_one: Callable[[Any], Any], memory: dict[Any, Any], nothing: Any) -> Any:
+    """What `_field_path` returns for a text its memory lacks, remembered as it does."""
+
+    def miss(value: str) -> Any:
+        if not value.strip():
+            return nothing
+        try:
+            found = parse_one(value)
+        except Exception:  # noqa: BLE001 - the reference evaluation says what went wrong
+            return FALLBACK
+        _remember(memory, value, found)
+        return found
+
+    return miss
 
 
 def _one_value_path(
@@ -374,10 +410,7 @@ def compile_parser(rule: RuleShape) -> tuple[_Parse, dict[Any, Any] | None]:
 
     memory: dict[Any, Any] = {}
     maximum = target.maximum
-    parser = kind_parser(kind)
-
-    def parse_one(value: Any) -> Any:
-        return parser(target, value, weight_options, None)
+    parse_one = _one_value_parser(rule)
 
     def parse(value: Any, store_unit: str | None) -> Any:
         if type(value) is str:
@@ -401,6 +434,44 @@ def compile_parser(rule: RuleShape) -> tuple[_Parse, dict[Any, Any] | None]:
         return parse_one(value)
 
     return parse, memory
+
+
+def _one_value_parser(rule: RuleShape) -> Callable[[Any], Any]:
+    """`parse_value` for one value of the rule's target (not a weight), raising `Rejected`."""
+    target, weight_options = rule.target, rule.weight_options
+    if target.kind == "money":
+        return _money_parser(target.minimum, target.maximum)
+    parser = kind_parser(target.kind)
+
+    def parse_one(value: Any) -> Any:
+        return parser(target, value, weight_options, None)
+
+    return parse_one
+
+
+def _money_parser(minimum: Decimal | None, maximum: Decimal) -> Callable[[Any], Any]:
+    """`parsers.parse_money` within the bounds, first trying the shape WooCommerce writes
+    every amount in: digits, a point, two digits (`"21.99"`). Such a text needs neither
+    trimming nor the pattern (`isdecimal` is the pattern's `\\d`) and is already in cents,
+    so rounding would change nothing; anything else, or out of bounds, goes to
+    `parse_money`, which answers or raises as always. Amounts are the values a sync
+    reads most, and few of them repeat."""
+    parse_money = partial(parsers.parse_money, minimum=minimum, maximum=maximum)
+
+    def parse_amount(value: Any) -> Any:
+        if (
+            type(value) is str
+            and len(value) <= parsers.MAX_NUMBER_TEXT
+            and value[-3:-2] == "."
+            and value[:-3].isdecimal()
+            and value[-2:].isdecimal()
+        ):
+            amount = Decimal(value)
+            if (minimum is None or amount >= minimum) and amount <= maximum:
+                return amount
+        return parse_money(value)
+
+    return parse_amount
 
 
 def _rememberable(value: Any) -> bool:

@@ -27,7 +27,12 @@ from typing import Any
 
 from goldsphere_pipelines.mapping import errors as codes
 from goldsphere_pipelines.mapping import parsers
-from goldsphere_pipelines.mapping.compiled import FALLBACK, FastPath, compile_fast_path
+from goldsphere_pipelines.mapping.compiled import (
+    FALLBACK,
+    FastPath,
+    FieldMemory,
+    compile_fast_path_with_memory,
+)
 from goldsphere_pipelines.mapping.errors import MappingError, mask_email, shown_value
 from goldsphere_pipelines.mapping.kinds import parse_value
 from goldsphere_pipelines.mapping.normalize import name_words, normalize_name
@@ -65,9 +70,14 @@ class CompiledRule:
     """`fast_path(payload, store_unit)`: what `evaluate` returns, or `FALLBACK` when only
     `evaluate` can tell (it raises, or the value is unusual). Mappers call it first and
     `evaluate` on `FALLBACK`, so that they build error labels only for errors."""
+    fast_memory: FieldMemory | None = field(init=False, repr=False, compare=False)
+    """For a rule that reads one field without transforms, what `fast_path` answers for a
+    text read from it (`compiled.FieldMemory`); else None."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "fast_path", compile_fast_path(self))
+        fast_path, memory = compile_fast_path_with_memory(self)
+        object.__setattr__(self, "fast_path", fast_path)
+        object.__setattr__(self, "fast_memory", memory)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Closures do not pickle: a copy is built from the rule's fields and compiles anew.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -11,7 +12,10 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from goldsphere_pipelines.mapping import errors as codes
-from goldsphere_pipelines.mapping.compiled import FALLBACK, FastPath
+from goldsphere_pipelines.mapping.compiled_orders import (
+    compile_items_reader,
+    compile_order_readers,
+)
 from goldsphere_pipelines.mapping.engine import CompiledRule, RuleFailure
 from goldsphere_pipelines.mapping.errors import DEPENDENCY_CODES, MappingError, mask_email
 from goldsphere_pipelines.mapping.line_products import GoneProducts, product_from_line
@@ -144,9 +148,120 @@ def map_order(
     `gone_product_incomplete` naming the line and the fields it lacks.
     """
     try:
-        return _map_order(payload, mapping, lookups, gone_products)
+        return _map_order(payload, mapping, lookups, gone_products, _evaluation(mapping))
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"; tests assert no internal_error
         return OrderMappingResult(order=None, errors=[internal_error(exc)])
+
+
+def map_order_reference(
+    payload: Any,
+    *,
+    mapping: CompiledMapping,
+    lookups: OrderLookups,
+    gone_products: GoneProducts | None = None,
+) -> OrderMappingResult:
+    """What `map_order` gives, by the general engine alone: every rule evaluated step by
+    step (`CompiledRule.evaluate_reference`) and every result model validated by
+    pydantic. Far slower; it is what the compiled rules are tested against."""
+    try:
+        return _map_order(payload, mapping, lookups, gone_products, _reference(mapping))
+    except Exception as exc:  # noqa: BLE001 - as map_order
+        return OrderMappingResult(order=None, errors=[internal_error(exc)])
+
+
+@dataclass(frozen=True, slots=True)
+class _Evaluation:
+    """How one order's rules are asked: `order(payload, errors)` gives the order rules'
+    values by target, `line(raw, index, errors)` a line's by name and whether one failed;
+    `validate` builds the result models through pydantic's validation."""
+
+    order: Callable[[dict[str, Any], list[MappingError]], dict[str, Any]]
+    line: Callable[[dict[str, Any], int, list[MappingError]], tuple[dict[str, Any], bool]]
+    items: Callable[[CompiledRule, Any], Any]
+    validate: bool = False
+
+
+# Compiled once per mapping (a sync compiles its mapping once): the rules object is held,
+# so that its id cannot name another mapping's rules while it is here.
+_COMPILED: dict[int, tuple[Mapping[str, CompiledRule], _Evaluation]] = {}
+_COMPILED_MAPPINGS = 16
+
+
+def _evaluation(mapping: CompiledMapping) -> _Evaluation:
+    rules = mapping.rules
+    cached = _COMPILED.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    if all(t in rules for t in (*_ORDER_TARGETS, "items", *_ITEM_TARGETS)):
+        readers = compile_order_readers(
+            [(target, rules[target]) for target in _ORDER_TARGETS],
+            [(target[len("item.") :], rules[target]) for target in _ITEM_TARGETS],
+        )
+        read_items = compile_items_reader(rules["items"])
+        evaluation = _Evaluation(
+            order=readers.order, line=readers.line, items=lambda _, payload: read_items(payload)
+        )
+    else:
+        # A mapping without some target (built by hand, not by compile_rules): rule by rule.
+        evaluation = _rule_by_rule(rules, _evaluate, validate=False)
+    if len(_COMPILED) >= _COMPILED_MAPPINGS:
+        _COMPILED.clear()
+    _COMPILED[id(rules)] = (rules, evaluation)
+    return evaluation
+
+
+def _reference(mapping: CompiledMapping) -> _Evaluation:
+    return _rule_by_rule(mapping.rules, _evaluate_reference, validate=True)
+
+
+def _evaluate(rule: CompiledRule, payload: Any, label: str | None = None) -> Any:
+    return rule.evaluate(payload, label=label)
+
+
+def _evaluate_reference(rule: CompiledRule, payload: Any, label: str | None = None) -> Any:
+    return rule.evaluate_reference(payload, label=label)
+
+
+def _rule_by_rule(
+    rules: Mapping[str, CompiledRule],
+    evaluate: Callable[[CompiledRule, Any, str | None], Any],
+    *,
+    validate: bool,
+) -> _Evaluation:
+    """The rules asked one after the other by `evaluate`, as the rule language reads."""
+    order_rules = [(t, rule) for t in _ORDER_TARGETS if (rule := rules.get(t)) is not None]
+    line_rules = [
+        (t[len("item.") :], rule) for t in _ITEM_TARGETS if (rule := rules.get(t)) is not None
+    ]
+
+    def read_order(payload: dict[str, Any], errors: list[MappingError]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for target, rule in order_rules:
+            try:
+                values[target] = evaluate(rule, payload, None)
+            except RuleFailure as failure:
+                errors.append(failure.error)
+        return values
+
+    def read_line(
+        raw: dict[str, Any], index: int, errors: list[MappingError]
+    ) -> tuple[dict[str, Any], bool]:
+        values: dict[str, Any] = {}
+        failed = False
+        for name, rule in line_rules:
+            try:
+                values[name] = evaluate(rule, raw, f"items[{index}].{name}")
+            except RuleFailure as failure:
+                errors.append(failure.error)
+                failed = True
+        return values, failed
+
+    return _Evaluation(
+        order=read_order,
+        line=read_line,
+        items=lambda rule, payload: evaluate(rule, payload, None),
+        validate=validate,
+    )
 
 
 def _map_order(
@@ -154,27 +269,16 @@ def _map_order(
     mapping: CompiledMapping,
     lookups: OrderLookups,
     gone_products: GoneProducts | None,
+    evaluation: _Evaluation,
 ) -> OrderMappingResult:
     if not isinstance(payload, dict):
         error = wrong_type("payload", payload, "an order object")
         return OrderMappingResult(order=None, errors=[error])
     errors: list[MappingError] = []
     external_id = record_id(payload.get("id"), "external_id", errors)
-    values: dict[str, Any] = {}
-    rules = mapping.rules
-    for target in _ORDER_TARGETS:
-        rule = rules.get(target)
-        if rule is not None:
-            value = rule.fast_path(payload, None)
-            if value is FALLBACK:
-                try:
-                    value = rule.evaluate(payload)
-                except RuleFailure as failure:
-                    errors.append(failure.error)
-                    continue
-            values[target] = value
+    values = evaluation.order(payload, errors)
     user_id = _user(values.get("user"), external_id, lookups, errors)
-    lines = _lines(payload, mapping, lookups, gone_products, errors)
+    lines = _lines(payload, mapping, lookups, gone_products, errors, evaluation)
     subtotal = _reconcile(values, lines, errors)
     if errors or user_id is None or lines is None or subtotal is None:
         return OrderMappingResult(order=None, errors=errors)
@@ -199,7 +303,8 @@ def _map_order(
                 "fees": values.get("fees") or zero,
                 "discounts": values.get("discounts") or zero,
                 "total": values["total"],
-            }
+            },
+            evaluation.validate,
         ),
         derived_products=_derived(lines),
     )
@@ -210,10 +315,11 @@ def _derived(lines: list[_Line]) -> list[MappedProduct]:
     return list(by_id.values())
 
 
-def _order(fields: dict[str, Any]) -> MappedOrder:
+def _order(fields: dict[str, Any], validate: bool) -> MappedOrder:
     """`MappedOrder(**fields)`, without validation when every value is already valid."""
     if (
-        type(fields["external_id"]) is str
+        not validate
+        and type(fields["external_id"]) is str
         and type(fields["user_id"]) is UUID
         and type(fields["type"]) is str
         and type(fields["order_status"]) is str
@@ -273,12 +379,13 @@ def _lines(
     lookups: OrderLookups,
     gone_products: GoneProducts | None,
     errors: list[MappingError],
+    evaluation: _Evaluation,
 ) -> list[_Line] | None:
     items_rule = mapping.rules.get("items")
     if items_rule is None:
         return None
     try:
-        raw_items = items_rule.evaluate(payload)
+        raw_items = evaluation.items(items_rule, payload)
     except RuleFailure as failure:
         errors.append(failure.error)
         return None
@@ -293,13 +400,8 @@ def _lines(
             )
         )
         return None
-    rules = [
-        (target[len("item.") :], rule, rule.fast_path)
-        for target in _ITEM_TARGETS
-        if (rule := mapping.rules.get(target)) is not None
-    ]
     return [
-        _line(index, raw, rules, lookups, gone_products, errors)
+        _line(index, raw, evaluation, lookups, gone_products, errors)
         for index, raw in enumerate(raw_items or ())
     ]
 
@@ -307,7 +409,7 @@ def _lines(
 def _line(
     index: int,
     raw: Any,
-    rules: list[tuple[str, CompiledRule, FastPath]],
+    evaluation: _Evaluation,
     lookups: OrderLookups,
     gone_products: GoneProducts | None,
     errors: list[MappingError],
@@ -315,18 +417,7 @@ def _line(
     if not isinstance(raw, dict):
         errors.append(wrong_type(f"items[{index}]", raw, "a line item object"))
         return _Line(total=None, item=None)
-    values: dict[str, Any] = {}
-    failed = False
-    for name, rule, fast_path in rules:
-        value = fast_path(raw, None)
-        if value is FALLBACK:
-            try:
-                value = rule.evaluate(raw, label=f"items[{index}].{name}")
-            except RuleFailure as failure:
-                errors.append(failure.error)
-                failed = True
-                continue
-        values[name] = value
+    values, failed = evaluation.line(raw, index, errors)
     total: Decimal | None = values.get("total_price")
     product_id, derived = _product(index, raw, values, lookups, gone_products, errors)
     if failed or product_id is None or total is None:
@@ -352,7 +443,8 @@ def _line(
     }
     # Validation would return these very values; check them here, far faster.
     if (
-        type(product_id) is UUID
+        not evaluation.validate
+        and type(product_id) is UUID
         and type(fields["product_name"]) is str
         and type(quantity) is Decimal
         and quantity.is_finite()

@@ -9,8 +9,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from goldsphere_pipelines import bench_fleet
 from goldsphere_pipelines.bench_dagster import DAGSTER_PG_URL_ENV, instance_yaml
-from goldsphere_pipelines.bench_fleet import _most_at_once
+from goldsphere_pipelines.bench_fleet import (
+    FleetOptions,
+    _most_at_once,
+    fleet_failures,
+    fleet_figures,
+)
 from goldsphere_pipelines.cli import main
 
 
@@ -69,3 +75,51 @@ def test_runs_at_once_counts_overlapping_runs_only() -> None:
     assert _most_at_once([]) == 0
     assert _most_at_once([(0, 1), (1, 2), (2, 3)]) == 1
     assert _most_at_once([(0, 5), (1, 2), (1.5, 3), (4, 6)]) == 3
+
+
+def _connector(name: str, *, synced: bool) -> dict[str, object]:
+    """One connector's result as `_connector_results` gives it."""
+    expected = {"products": 14, "orders": 40}
+    return {
+        "connector": name,
+        "run_id": f"run-{name}",
+        "dagster_status": "SUCCESS" if synced else "FAILURE",
+        "sync_status": "success" if synced else "failed",
+        "expected": expected,
+        "stored": {**expected, "pending": 0}
+        if synced
+        else {"products": 14, "orders": 3, "pending": 0},
+        "records": 54,
+        "synced": synced,
+        "events": {},
+        "first_request": None,
+    }
+
+
+def test_a_fleet_with_a_failed_sync_exits_non_zero_naming_the_connector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    results = [
+        _connector("fleet-shop-001", synced=True),
+        _connector("fleet-shop-002", synced=False),
+    ]
+    figures = {**fleet_figures(results, submitted_at=0.0), "connectors": results}
+    assert fleet_failures(figures) == [
+        "fleet-shop-002: Dagster run run-fleet-shop-002 FAILURE, sync failed; stored "
+        "14 of 14 products, 3 of 40 orders, 0 pending"
+    ]
+    assert fleet_failures({**figures, "connectors": results[:1]}) == []
+
+    def fleet(options: FleetOptions, echo: object = None) -> dict[str, object]:
+        return {"options": options.model_dump(), "fleet": figures}
+
+    monkeypatch.setattr(bench_fleet, "run_fleet_benchmark", fleet)
+    result = CliRunner().invoke(main, ["bench", "--connectors", "2", "--json"])
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout.strip())["fleet"]["not_synced"] == ["fleet-shop-002"]
+    assert "1 of 2 connectors did not sync" in result.stderr
+    assert "fleet-shop-002: Dagster run run-fleet-shop-002 FAILURE" in result.stderr
+    assert "fleet-shop-001" not in result.stderr
+
+    monkeypatch.setitem(figures, "connectors", results[:1])
+    assert CliRunner().invoke(main, ["bench", "--connectors", "1", "--json"]).exit_code == 0

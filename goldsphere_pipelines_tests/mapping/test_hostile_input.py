@@ -34,6 +34,7 @@ from goldsphere_pipelines_tests.mapping.factories import (
     silver_bar_parent,
     silver_bar_variation,
 )
+from goldsphere_pipelines_tests.mapping.reference_orders import assert_same_as_reference
 
 PRODUCT_MAPPING = compile_rules("product")
 ORDER_MAPPING = compile_rules("order")
@@ -74,6 +75,8 @@ def product(payload: Any, parent: Any = None, currency: Any = "USD") -> ProductM
 def order(payload: Any) -> OrderMappingResult:
     result = map_order(payload, mapping=ORDER_MAPPING, lookups=ORDER_LOOKUPS)
     check_order_result(result)
+    # the compiled order rules give what the general engine gives, on every hostile input
+    assert_same_as_reference(payload, ORDER_MAPPING, ORDER_LOOKUPS, fast=result)
     return result
 
 
