@@ -43,10 +43,10 @@ from goldsphere_pipelines.mapping.knowledge import (
     Knowledge,
     Series,
     bullion_knowledge,
-    words_in,
+    whole_words,
 )
 from goldsphere_pipelines.mapping.lookups import ProductLookups
-from goldsphere_pipelines.mapping.normalize import normalize_name
+from goldsphere_pipelines.mapping.normalize import normalize_name, plain_text
 from goldsphere_pipelines.mapping.parsers import (
     Rejected,
     WeightOptions,
@@ -113,6 +113,10 @@ class Inferred:
     new_producer: NewProducer | None = None
 
 
+_NOT_REFINED = Inferred(None, "")
+"""A bar word whose kind of bar goldsphere has no type for (the name's next one may)."""
+
+
 @dataclass(slots=True)
 class _Search:
     refining: bool
@@ -137,6 +141,9 @@ class ProductInference:
         self.defaults: dict[str, Any] = {}
         self.sources: dict[str, str] = {}
         self.rule_names: dict[str, str] = {}
+        self.plan: tuple[tuple[str, CompiledRule, bool], ...] = ()
+        """Every rule of the mapping in its order, as (target, rule, inferred): an
+        inferred field's rule without its default, for `infer`."""
         for target in INFERRED_FIELDS:
             rule = mapping.rule(target)
             if rule is None:
@@ -148,6 +155,10 @@ class ProductInference:
             self.sources[target] = f"`{rule.source_text}`" if rule.source_text.strip() else ""
             # Stored with every product: short; the rule itself is in `goldsphere rules list`.
             self.rule_names[target] = f"the {mapping.origins.get(target, 'template')} rule"
+        self.plan = tuple(
+            (target, self.rules.get(target, rule), target in self.rules)
+            for target, rule in mapping.rules.items()
+        )
         self._tables: dict[str, Mapping[str, UUID]] = {
             "product_types": lookups.product_types,
             "metals": lookups.metals,
@@ -169,22 +180,33 @@ class ProductInference:
         self._tables["producers"] = producers
         self._remembered: dict[str, dict[Any, Inferred]] = {t: {} for t in INFERRED_FIELDS}
         self._bar_words = self.knowledge.bar_words()
+        self._bar_word_re = whole_words(self._bar_words)
+        self._refined_by_word: dict[str, Inferred] = {}
+        """Bar word → the bar it refines to (`_NOT_REFINED`: goldsphere has no such type)."""
 
     def _refined_bar(self, product: dict[str, Any], generic: Inferred) -> Inferred:
-        """The explicit rule said "Bar": a word of the name may say which bar ("cast",
-        "geprägt", "CombiBar", a series of minted bars such as "Fortuna"). The rule read
-        the attributes and categories already; one pass over the name's words, no regex."""
+        """The explicit rule said "Bar": the first word of the name that says which bar
+        ("cast", "geprägt", "CombiBar", a series of minted bars such as "Fortuna") and that
+        goldsphere has a type for. The rule read the attributes and categories already."""
         name = product.get("name")
-        if not isinstance(name, str):
+        if not isinstance(name, str) or self._bar_word_re is None:
             return generic
-        for word in words_in(name[:MAX_TEXT]):
-            found = self._bar_words.get(word)
-            if found is not None:
-                kind, how = found
-                refined = self._reference("product_type", kind)
-                if isinstance(refined, Inferred):
-                    return _with(refined, how)
+        # Half of a classic catalogue is bars: one regex search over the folded name costs
+        # less than splitting it into words and looking each up.
+        for match in self._bar_word_re.finditer(plain_text(name[:MAX_TEXT])):
+            refined = self._refined_by_word.get(match.group())
+            if refined is None:
+                refined = self._refine_by(match.group())
+            if refined is not _NOT_REFINED:
+                return refined
         return generic
+
+    def _refine_by(self, word: str) -> Inferred:
+        kind, how = self._bar_words[word]
+        found = self._reference("product_type", kind)
+        refined = _with(found, how) if isinstance(found, Inferred) else _NOT_REFINED
+        self._refined_by_word[word] = refined
+        return refined
 
     def _remember(self, target: str, explicit: Any, result: Inferred) -> Inferred:
         memory = self._remembered[target]

@@ -15,10 +15,8 @@ from goldsphere_pipelines.mapping.errors import MappingError, shown_value
 from goldsphere_pipelines.mapping.inference import (
     Inferred,
     NewProducer,
-    explicit_value,
     inference_for,
 )
-from goldsphere_pipelines.mapping.knowledge import INFERRED_FIELDS
 from goldsphere_pipelines.mapping.lookups import ProductLookups
 from goldsphere_pipelines.mapping.parsers import (
     Rejected,
@@ -39,8 +37,6 @@ from goldsphere_pipelines.mapping.variations import inherit
 # variations (WooCommerce reports the cheapest variation's price as the parent's), a
 # grouped product through its children. Neither is itself a goldsphere product.
 CONTAINER_TYPES = frozenset({"variable", "grouped"})
-
-_INFERRED = frozenset(INFERRED_FIELDS)
 
 
 @checked_model
@@ -148,22 +144,25 @@ def _map_product(
     inference = inference_for(mapping, lookups)
     values: dict[str, Any] = {}
     inferred: dict[str, Inferred] = {}
-    for target, rule in mapping.rules.items():
-        if target in _INFERRED:
-            explicit = explicit_value(inference.rules[target], product, store_weight_unit)
-            outcome = inference.infer(target, product, store_weight_unit, explicit)
-            if isinstance(outcome, MappingError):
-                errors.append(outcome)
-            else:
-                inferred[target] = outcome
-            continue
+    # The template's rules in order; an inferred field's rule is read without its default
+    # (the default stands last in the inference order), then the inference takes over.
+    for target, rule, infers in inference.plan:
         value = rule.fast_path(product, store_weight_unit)
         if value is FALLBACK:
             try:
                 value = rule.evaluate(product, store_unit=store_weight_unit)
             except RuleFailure as failure:
-                errors.append(failure.error)
-                continue
+                if not infers:
+                    errors.append(failure.error)
+                    continue
+                value = failure.error
+        if infers:
+            outcome = inference.infer(target, product, store_weight_unit, value)
+            if isinstance(outcome, MappingError):
+                errors.append(outcome)
+            else:
+                inferred[target] = outcome
+            continue
         values[target] = value
     currency = _currency(store_currency, errors)
     if errors:
