@@ -163,14 +163,9 @@ class _Phrases:
                         break
 
 
-def words_in(text: str) -> list[str]:
-    """The folded words of a text, uncached (for text seen once, such as a product name)."""
-    return _WORDS.findall(plain_text(text))
-
-
 def whole_words(words: Iterable[str]) -> re.Pattern[str] | None:
-    """A regex finding, in `plain_text`, exactly the words `words_in` gives that are one of
-    `words` (folded words, as `bar_words` keys), left to right; None for no words."""
+    """A regex finding, in `plain_text`, the whole words (runs of letters and digits) that
+    are one of `words` (folded, as `bar_words` keys), left to right; None for no words."""
     # A phrase of several words ("hand poured") is never one word: it cannot match.
     alternatives = sorted(
         {re.escape(w) for w in words if _WORDS.fullmatch(w)}, key=len, reverse=True
