@@ -120,6 +120,7 @@ def straightforward_map(
         return None, [e.as_json() for e in errors], True
     weight, weight_unit = inferred["weight"].value
     stock, in_stock = values.get("stock_quantity"), values.get("in_stock")
+    new = inferred["producer"].new_producer
     product_type, metal, producer = (
         inferred[t].value for t in ("product_type", "metal", "producer")
     )
@@ -145,7 +146,7 @@ def straightforward_map(
         in_stock=True if in_stock is None else in_stock,
         stock_quantity=None if stock is None else max(stock, 0),
         provenance={t: found.provenance or "the rule" for t, found in inferred.items()},
-        new_producer=_new_producer(inferred["producer"].new_producer),
+        new_producer=None if new is None else _new_producer(new),
     )
     return mapped.model_dump(mode="json"), [], True
 
