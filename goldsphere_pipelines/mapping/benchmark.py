@@ -1,9 +1,16 @@
-"""How fast orders map: `python -m goldsphere_pipelines.mapping.benchmark [N] [ROUNDS]`.
+"""How fast orders and products map, in-process, by CPU time.
 
-Prints figures (CPU time per order, median of the rounds); asserts nothing. The payloads
+    python -m goldsphere_pipelines.mapping.benchmark [orders] [N] [ROUNDS]   # N orders
+    python -m goldsphere_pipelines.mapping.benchmark products [N] [DIALECT]  # N products
+
+Prints figures (CPU time per record, median of the rounds); asserts nothing. The orders
 are shaped like the documented WooCommerce example orders (`woocommerce-examples/
 orders.json`): two to four line items, shipping, tax, billing e-mail, with ids and
 amounts varied per order so no cache flatters them.
+The products are the sandbox store's catalogue as `goldsphere bench` builds it (seed 7,
+10 % variable products of 5 variations, `classic` dialect unless named), each product
+and variation mapped through `map_product` as the pipeline maps it (a variation with its
+parent), against goldsphere's reference data.
 """
 
 from __future__ import annotations
@@ -11,14 +18,21 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
-from goldsphere_pipelines.mapping.lookups import OrderLookups
+from goldsphere_pipelines.mapping.lookups import OrderLookups, ProductLookups
 from goldsphere_pipelines.mapping.normalize import normalize_email
 from goldsphere_pipelines.mapping.orders import map_order, map_order_reference
+from goldsphere_pipelines.mapping.products import map_product
 from goldsphere_pipelines.mapping.rules import compile_rules
+from goldsphere_pipelines.mapping.targets import (
+    DEFAULT_METALS,
+    DEFAULT_PRODUCERS,
+    DEFAULT_PRODUCT_TYPES,
+)
 
 N_PRODUCTS = 500
 N_USERS = 2000
@@ -154,8 +168,131 @@ def run_mapping_benchmark(n_orders: int = 10_000, rounds: int = 5) -> dict[str, 
     return figures
 
 
-if __name__ == "__main__":
-    run_mapping_benchmark(
-        int(sys.argv[1]) if len(sys.argv) > 1 else 10_000,
-        int(sys.argv[2]) if len(sys.argv) > 2 else 5,
+# --- products ----------------------------------------------------------------------------
+
+_REFERENCE_IDS = UUID("2b0c7f0e-4f7e-4d35-9a51-0d9c5f1e8a10")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueRecord:
+    """One record as the pipeline maps it: a product, or a variation with its parent."""
+
+    payload: dict[str, Any]
+    parent: dict[str, Any] | None
+
+
+def sandbox_catalogue(
+    n_products: int = 2000, dialect: str = "classic"
+) -> tuple[list[CatalogueRecord], str]:
+    """The sandbox store's products and variations as `goldsphere bench` lists them, and the
+    store's currency."""
+    from goldsphere_pipelines.sandbox import SandboxConfig, SandboxStore
+
+    store = SandboxStore(
+        SandboxConfig(
+            products=n_products,
+            variable_share=0.1,
+            variations_per_product=5,
+            orders=0,
+            customers=1,
+            seed=7,
+            dialect=dialect,
+        )
     )
+    records: list[CatalogueRecord] = []
+    for product_id in store.product_ids():
+        product = store.product(product_id)
+        records.append(CatalogueRecord(product, None))
+        records.extend(
+            CatalogueRecord(store.variation(v), product) for v in store.variations_of(product_id)
+        )
+    return records, store.config.currency
+
+
+def reference_lookups(*, create_missing_producers: bool = True) -> ProductLookups:
+    """goldsphere's reference data as the core migration loads it (the pipeline reads the
+    same rows), with the connector's default `create_missing_producers`."""
+    names, symbols = DEFAULT_METALS[:4], DEFAULT_METALS[4:]  # Gold … Platinum, then AU … PT
+    lookups = ProductLookups.from_reference(
+        metals=[(uuid5(_REFERENCE_IDS, n), n, s) for n, s in zip(names, symbols, strict=True)],
+        product_types=[(uuid5(_REFERENCE_IDS, n), n) for n in DEFAULT_PRODUCT_TYPES],
+        producers=[(uuid5(_REFERENCE_IDS, n), n) for n in DEFAULT_PRODUCERS],
+    )
+    return ProductLookups(
+        metals=lookups.metals,
+        product_types=lookups.product_types,
+        producers=lookups.producers,
+        create_missing_producers=create_missing_producers,
+    )
+
+
+def run_product_benchmark(
+    n_products: int = 2000, dialect: str = "classic", rounds: int = 5
+) -> dict[str, Any]:
+    """Map the sandbox catalogue `rounds` times; print and return counts and CPU timings.
+
+    Per record (product, variation or variable parent), in CPU microseconds: the first
+    round (caches cold, as in a sync) and the median of the rounds after it, for
+    `map_product` alone and with `to_json` (what the pipeline stores)."""
+    records, currency = sandbox_catalogue(n_products, dialect)
+    mapping, lookups = compile_rules("product"), reference_lookups()
+    counts = {"mapped": 0, "failed": 0, "not_sellable": 0}
+
+    def one_round(store_json: bool) -> float:
+        mapped = failed = not_sellable = 0
+        started = time.process_time()
+        for record in records:
+            result = map_product(
+                record.payload,
+                parent=record.parent,
+                store_currency=currency,
+                mapping=mapping,
+                lookups=lookups,
+            )
+            if result.product is not None:
+                mapped += 1
+                if store_json:
+                    result.product.to_json()
+            elif result.errors:
+                failed += 1
+            else:
+                not_sellable += 1
+        seconds = time.process_time() - started
+        counts.update(mapped=mapped, failed=failed, not_sellable=not_sellable)
+        return seconds * 1e6 / max(len(records), 1)
+
+    plain, stored = [], []
+    for _ in range(max(rounds, 2)):
+        plain.append(one_round(False))
+        stored.append(one_round(True))
+    figures: dict[str, Any] = {
+        "dialect": dialect,
+        "records": len(records),
+        **counts,
+        "first_round_us_per_product": round(plain[0], 1),
+        "us_per_product": round(statistics.median(plain[1:]), 1),
+        "us_per_product_with_to_json": round(statistics.median(stored[1:]), 1),
+    }
+    print(
+        f"mapped {counts['mapped']} of {len(records)} products and variations "
+        f"({counts['not_sellable']} variable parents, {counts['failed']} failed), {dialect} "
+        f"dialect: {figures['us_per_product']} µs per product CPU (median of "
+        f"{len(plain) - 1} rounds; first round {figures['first_round_us_per_product']}), "
+        f"{figures['us_per_product_with_to_json']} with to_json"
+    )
+    return figures
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "products":
+        run_product_benchmark(
+            int(argv[1]) if len(argv) > 1 else 2000, argv[2] if len(argv) > 2 else "classic"
+        )
+        return
+    if argv and argv[0] == "orders":
+        argv = argv[1:]
+    run_mapping_benchmark(int(argv[0]) if argv else 10_000, int(argv[1]) if len(argv) > 1 else 5)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

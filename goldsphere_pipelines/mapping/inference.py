@@ -34,8 +34,7 @@ from typing import Any
 from uuid import UUID
 
 from goldsphere_pipelines.mapping import errors as codes
-from goldsphere_pipelines.mapping.compiled import FALLBACK
-from goldsphere_pipelines.mapping.engine import CompiledRule, RuleFailure
+from goldsphere_pipelines.mapping.engine import CompiledRule
 from goldsphere_pipelines.mapping.errors import MappingError, shown_value
 from goldsphere_pipelines.mapping.knowledge import (
     INFERRED_FIELDS,
@@ -43,10 +42,10 @@ from goldsphere_pipelines.mapping.knowledge import (
     Knowledge,
     Series,
     bullion_knowledge,
-    words_in,
+    whole_words,
 )
 from goldsphere_pipelines.mapping.lookups import ProductLookups
-from goldsphere_pipelines.mapping.normalize import normalize_name
+from goldsphere_pipelines.mapping.normalize import normalize_name, plain_text
 from goldsphere_pipelines.mapping.parsers import (
     Rejected,
     WeightOptions,
@@ -113,6 +112,10 @@ class Inferred:
     new_producer: NewProducer | None = None
 
 
+_NOT_REFINED = Inferred(None, "")
+"""A bar word whose kind of bar goldsphere has no type for (the name's next one may)."""
+
+
 @dataclass(slots=True)
 class _Search:
     refining: bool
@@ -137,6 +140,10 @@ class ProductInference:
         self.defaults: dict[str, Any] = {}
         self.sources: dict[str, str] = {}
         self.rule_names: dict[str, str] = {}
+        self.plan: tuple[tuple[str, CompiledRule, bool, Mapping[Any, Inferred] | None], ...]
+        """Every rule of the mapping in its order, as (target, rule, inferred, answers): an
+        inferred field's rule without its default, for `infer`, and what `infer` answers
+        at once for a value of that rule (None: ask `infer`)."""
         for target in INFERRED_FIELDS:
             rule = mapping.rule(target)
             if rule is None:
@@ -168,23 +175,44 @@ class ProductInference:
                 producers.setdefault(spelling, found)
         self._tables["producers"] = producers
         self._remembered: dict[str, dict[Any, Inferred]] = {t: {} for t in INFERRED_FIELDS}
+        self.plan = tuple(
+            (target, self.rules[target], True, self._answers(target))
+            if target in self.rules
+            else (target, rule, False, None)
+            for target, rule in mapping.rules.items()
+        )
         self._bar_words = self.knowledge.bar_words()
+        self._bar_word_re = whole_words(self._bar_words)
+        self._refined_by_word: dict[str, Inferred] = {}
+        """Bar word → the bar it refines to (`_NOT_REFINED`: goldsphere has no such type)."""
 
     def _refined_bar(self, product: dict[str, Any], generic: Inferred) -> Inferred:
-        """The explicit rule said "Bar": a word of the name may say which bar ("cast",
-        "geprägt", "CombiBar", a series of minted bars such as "Fortuna"). The rule read
-        the attributes and categories already; one pass over the name's words, no regex."""
+        """The explicit rule said "Bar": the first word of the name that says which bar
+        ("cast", "geprägt", "CombiBar", a series of minted bars such as "Fortuna") and that
+        goldsphere has a type for. The rule read the attributes and categories already."""
         name = product.get("name")
-        if not isinstance(name, str):
+        if not isinstance(name, str) or self._bar_word_re is None:
             return generic
-        for word in words_in(name[:MAX_TEXT]):
-            found = self._bar_words.get(word)
-            if found is not None:
-                kind, how = found
-                refined = self._reference("product_type", kind)
-                if isinstance(refined, Inferred):
-                    return _with(refined, how)
+        # Half of a classic catalogue is bars: one regex search over the folded name costs
+        # less than splitting it into words and looking each up.
+        for match in self._bar_word_re.finditer(plain_text(name[:MAX_TEXT])):
+            refined = self._refined_by_word.get(match.group())
+            if refined is None:
+                refined = self._refine_by(match.group())
+            if refined is not _NOT_REFINED:
+                return refined
         return generic
+
+    def _refine_by(self, word: str) -> Inferred:
+        kind, how = self._bar_words[word]
+        found = self._reference("product_type", kind)
+        refined = _with(found, how) if isinstance(found, Inferred) else _NOT_REFINED
+        self._refined_by_word[word] = refined
+        return refined
+
+    def _answers(self, target: str) -> Mapping[Any, Inferred] | None:
+        # A remembered "Bar" is still refined by the name: only `infer` can answer for it.
+        return None if target == "product_type" else self._remembered[target]
 
     def _remember(self, target: str, explicit: Any, result: Inferred) -> Inferred:
         memory = self._remembered[target]
@@ -526,17 +554,6 @@ def describe(target: str, inferred: Inferred) -> str:
     return f"{target}: {shown} — from {inferred.provenance or 'the rule'}"
 
 
-def explicit_value(rule: CompiledRule, product: dict[str, Any], store_unit: str | None) -> Any:
-    """What the explicit rule gives: its value, None, or its `MappingError`."""
-    value = rule.fast_path(product, store_unit)
-    if value is not FALLBACK:
-        return value
-    try:
-        return rule.evaluate(product, store_unit=store_unit)
-    except RuleFailure as failure:
-        return failure.error
-
-
 def _dicts(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         return []
@@ -549,19 +566,24 @@ def _texts(value: Any) -> list[str]:
     return [item for item in value[:50] if isinstance(item, str) and item.strip()]
 
 
-_CACHE: dict[tuple[int, int], tuple[CompiledMapping, ProductLookups, ProductInference]] = {}
+_Cached = tuple[CompiledMapping, ProductLookups, ProductInference]
+_CACHE: dict[tuple[int, int], _Cached] = {}
+_LAST: list[_Cached | None] = [None]
 
 
 def inference_for(mapping: CompiledMapping, lookups: ProductLookups) -> ProductInference:
     """The inference for this mapping and these lookups, built on first use (a run maps
     thousands of products with the same two)."""
+    last = _LAST[0]
+    if last is not None and last[0] is mapping and last[1] is lookups:
+        return last[2]  # the run's own, asked for once per product
     key = (id(mapping), id(lookups))
     cached = _CACHE.get(key)
-    if cached is not None and cached[0] is mapping and cached[1] is lookups:
-        return cached[2]
-    inference = ProductInference(mapping, lookups)
-    if len(_CACHE) >= 8:
-        _CACHE.clear()
-    # The mapping and lookups are kept with it, so that their ids are not reused meanwhile.
-    _CACHE[key] = (mapping, lookups, inference)
-    return inference
+    if cached is None or cached[0] is not mapping or cached[1] is not lookups:
+        cached = (mapping, lookups, ProductInference(mapping, lookups))
+        if len(_CACHE) >= 8:
+            _CACHE.clear()
+        # The mapping and lookups are kept with it, so that their ids are not reused meanwhile.
+        _CACHE[key] = cached
+    _LAST[0] = cached
+    return cached[2]

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from goldsphere_pipelines.mapping.normalize import normalize_name
+from goldsphere_pipelines.mapping.normalize import normalize_name, plain_text
 
 _WORDS = re.compile(r"[^\W_]+")
 _NOT_NUMBER_TEXT = re.compile(r"[^\w/.,%]+")
@@ -85,14 +84,6 @@ def _fold_short(text: str) -> str:
 
 def _fold(text: str) -> str:
     return " " + " ".join(_WORDS.findall(plain_text(text))) + " "
-
-
-def plain_text(text: str) -> str:
-    """Case-folded, accents dropped (most shop text is ASCII: no decomposition then)."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _fold_number_text(text: str) -> str:
@@ -172,9 +163,17 @@ class _Phrases:
                         break
 
 
-def words_in(text: str) -> list[str]:
-    """The folded words of a text, uncached (for text seen once, such as a product name)."""
-    return _WORDS.findall(plain_text(text))
+def whole_words(words: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex finding, in `plain_text`, the whole words (runs of letters and digits) that
+    are one of `words` (folded, as `bar_words` keys), left to right; None for no words."""
+    # A phrase of several words ("hand poured") is never one word: it cannot match.
+    alternatives = sorted(
+        {re.escape(w) for w in words if _WORDS.fullmatch(w)}, key=len, reverse=True
+    )
+    if not alternatives:
+        return None
+    # Not preceded or followed by a letter or digit: a whole word of `_WORDS`.
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])")
 
 
 def words_of(text: str) -> tuple[str, ...]:

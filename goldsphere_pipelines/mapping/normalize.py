@@ -45,5 +45,33 @@ def normalize_email(email: str) -> str:
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return text.translate(_FOLDED)
+
+
+def plain_text(text: str) -> str:
+    """Case-folded, accents dropped: `"Münze Österreich"` → `"munze osterreich"`.
+
+    What `unicodedata.normalize("NFKD", text)` without its combining marks, case-folded,
+    gives; computed a character at a time (each character decomposes on its own, and the
+    marks that canonical ordering moves are the ones dropped), in one C pass."""
+    if text.isascii():
+        return text.lower()
+    # A variation's name is its parent's and its options joined by an en dash.
+    if text.replace("–", "").isascii():
+        return text.lower()
+    return text.translate(_FOLDED)
+
+
+class _FoldedCharacters(dict[int, str]):
+    """Code point → its folded text, filled as `str.translate` meets new characters."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        if len(self) < _MAX_FOLDED:  # hostile text cannot grow it without bound
+            self[code] = folded
+        return folded
+
+
+_MAX_FOLDED = 20_000
+_FOLDED = _FoldedCharacters()

@@ -15,10 +15,8 @@ from goldsphere_pipelines.mapping.errors import MappingError, shown_value
 from goldsphere_pipelines.mapping.inference import (
     Inferred,
     NewProducer,
-    explicit_value,
     inference_for,
 )
-from goldsphere_pipelines.mapping.knowledge import INFERRED_FIELDS
 from goldsphere_pipelines.mapping.lookups import ProductLookups
 from goldsphere_pipelines.mapping.parsers import (
     Rejected,
@@ -30,8 +28,6 @@ from goldsphere_pipelines.mapping.rules import CompiledMapping
 from goldsphere_pipelines.mapping.trusted import (
     checked_model,
     construct_checked,
-    is_amount,
-    is_optional_text,
 )
 from goldsphere_pipelines.mapping.variations import inherit
 
@@ -39,8 +35,6 @@ from goldsphere_pipelines.mapping.variations import inherit
 # variations (WooCommerce reports the cheapest variation's price as the parent's), a
 # grouped product through its children. Neither is itself a goldsphere product.
 CONTAINER_TYPES = frozenset({"variable", "grouped"})
-
-_INFERRED = frozenset(INFERRED_FIELDS)
 
 
 @checked_model
@@ -84,8 +78,11 @@ class MappedProduct(BaseModel):
     country_name}`; `producer_id` is the id it is to be created with."""
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-safe (decimals and UUIDs as text), for `mapped_payload_json`."""
-        return self.model_dump(mode="json")
+        """JSON-safe (decimals and UUIDs as text), for `mapped_payload_json`: what
+        `model_dump(mode="json")` gives, from the serializer itself (the pipeline stores
+        one per product; `model_dump`'s own arguments cost a sixth of it)."""
+        dumped: dict[str, Any] = self.__pydantic_serializer__.to_python(self, mode="json")
+        return dumped
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,29 +145,39 @@ def _map_product(
     inference = inference_for(mapping, lookups)
     values: dict[str, Any] = {}
     inferred: dict[str, Inferred] = {}
-    for target, rule in mapping.rules.items():
-        if target in _INFERRED:
-            explicit = explicit_value(inference.rules[target], product, store_weight_unit)
-            outcome = inference.infer(target, product, store_weight_unit, explicit)
-            if isinstance(outcome, MappingError):
-                errors.append(outcome)
-            else:
-                inferred[target] = outcome
-            continue
+    provenance: dict[str, str] = {}
+    # The template's rules in order; an inferred field's rule is read without its default
+    # (the default stands last in the inference order), then the inference takes over.
+    for target, rule, infers, answers in inference.plan:
         value = rule.fast_path(product, store_weight_unit)
         if value is FALLBACK:
             try:
                 value = rule.evaluate(product, store_unit=store_weight_unit)
             except RuleFailure as failure:
-                errors.append(failure.error)
-                continue
-        values[target] = value
+                if not infers:
+                    errors.append(failure.error)
+                    continue
+                value = failure.error
+        if not infers:
+            values[target] = value
+            continue
+        # What `infer` answers first, without the call: the rule's value translated before.
+        known = None
+        if answers is not None and value is not None and type(value) is not MappingError:
+            known = answers.get(value)
+        outcome = known or inference.infer(target, product, store_weight_unit, value)
+        if isinstance(outcome, MappingError):
+            errors.append(outcome)
+            continue
+        inferred[target] = outcome
+        provenance[target] = outcome.provenance or "the rule"
     currency = _currency(store_currency, errors)
     if errors:
         return ProductMappingResult(product=None, errors=errors)
 
-    resolved = {target: inferred[target].value for target in _REFERENCE_NAMES}
-    new_producer = inferred["producer"].new_producer
+    product_type = inferred["product_type"].value
+    metal = inferred["metal"].value
+    producer = inferred["producer"]
     weight, weight_unit = inferred["weight"].value
     stock = values.get("stock_quantity")
     in_stock = values.get("in_stock")
@@ -181,12 +188,12 @@ def _map_product(
                 "parent_external_id": parent_external_id,
                 "sku": values.get("sku") or None,
                 "name": values["name"],
-                "product_type_id": resolved["product_type"][0],
-                "product_type_name": resolved["product_type"][1],
-                "metal_id": resolved["metal"][0],
-                "metal_name": resolved["metal"][1],
-                "producer_id": resolved["producer"][0],
-                "producer_name": resolved["producer"][1],
+                "product_type_id": product_type[0],
+                "product_type_name": product_type[1],
+                "metal_id": metal[0],
+                "metal_name": metal[1],
+                "producer_id": producer.value[0],
+                "producer_name": producer.value[1],
                 "weight": weight,
                 "weight_unit": weight_unit,
                 "purity": inferred["purity"].value,
@@ -199,19 +206,16 @@ def _map_product(
                 # WooCommerce counts backorders as negative stock; goldsphere has no such thing.
                 "stock_quantity": None if stock is None else max(stock, 0),
                 # Only the source: the value it gave is already in the payload beside it.
-                "provenance": {t: found.provenance or "the rule" for t, found in inferred.items()},
-                "new_producer": _new_producer(new_producer),
+                "provenance": provenance,
+                "new_producer": None
+                if producer.new_producer is None
+                else _new_producer(producer.new_producer),
             }
         )
     )
 
 
-_REFERENCE_NAMES = ("product_type", "metal", "producer")
-
-
-def _new_producer(producer: NewProducer | None) -> dict[str, str] | None:
-    if producer is None:
-        return None
+def _new_producer(producer: NewProducer) -> dict[str, str]:
     return {
         "name": producer.name,
         "country_code": producer.country_code,
@@ -223,13 +227,15 @@ _WEIGHT_UNITS = frozenset({"grams", "troy_ounces", "kilograms"})
 
 
 def _product(fields: dict[str, Any]) -> MappedProduct:
-    """`MappedProduct(**fields)`, without validation when every value is already valid."""
+    """`MappedProduct(**fields)`, without validation when every value is already valid.
+
+    Not checked again: `external_id`, `parent_external_id` and `currency` (text or None
+    by construction above), `provenance` and `new_producer` (built above)."""
     weight, purity, price = fields["weight"], fields["purity"], fields["price"]
+    sku, description = fields["sku"], fields["description"]
     year, stock = fields["year"], fields["stock_quantity"]
     if (
-        type(fields["external_id"]) is str
-        and is_optional_text(fields["parent_external_id"])
-        and is_optional_text(fields["sku"])
+        (sku is None or type(sku) is str)
         and type(fields["name"]) is str
         and type(fields["product_type_id"]) is UUID
         and type(fields["product_type_name"]) is str
@@ -237,22 +243,22 @@ def _product(fields: dict[str, Any]) -> MappedProduct:
         and type(fields["metal_name"]) is str
         and type(fields["producer_id"]) is UUID
         and type(fields["producer_name"]) is str
-        and is_amount(weight)
+        and type(weight) is Decimal
+        and weight.is_finite()
         and weight > 0
         and type(fields["weight_unit"]) is str
         and fields["weight_unit"] in _WEIGHT_UNITS
-        and is_amount(purity)
+        and type(purity) is Decimal
+        and purity.is_finite()
         and 0 < purity <= 1
-        and is_amount(price)
+        and type(price) is Decimal
+        and price.is_finite()
         and price >= 0
-        and type(fields["currency"]) is str
         and (year is None or type(year) is int)
-        and is_optional_text(fields["description"])
+        and (description is None or type(description) is str)
         and type(fields["image_url"]) is str
         and type(fields["in_stock"]) is bool
         and (stock is None or type(stock) is int)
-        and type(fields["provenance"]) is dict
-        and (fields["new_producer"] is None or type(fields["new_producer"]) is dict)
     ):
         return construct_checked(MappedProduct, fields)
     return MappedProduct(**fields)
@@ -269,9 +275,20 @@ def _optional_id(value: Any) -> str | None:
         return None
 
 
+_ACCEPTED_CURRENCIES: dict[str, str] = {}
+"""Store currency as the store sends it → its code: every product of a run has the same."""
+
+
 def _currency(store_currency: Any, errors: list[MappingError]) -> str | None:
+    if type(store_currency) is str:
+        known = _ACCEPTED_CURRENCIES.get(store_currency)
+        if known is not None:
+            return known
     try:
-        return parse_currency(store_currency)
+        code = parse_currency(store_currency)
+        if type(store_currency) is str and len(_ACCEPTED_CURRENCIES) < 64:
+            _ACCEPTED_CURRENCIES[store_currency] = code
+        return code
     except Rejected as problem:
         errors.append(
             MappingError(
