@@ -193,9 +193,8 @@ def test_on_the_mixed_dialect_gone_lines_map_and_the_doctor_fixes_the_rest(
     (error,) = [
         e for e in outcomes[failing[0]].mapping_errors if e["code"] == "gone_product_incomplete"
     ]
-    assert "the shop's other Geiger Edelmetalle gold minted bars or gold products gave none" in (
-        error["message"]
-    )
+    asked = "the shop's other Geiger Edelmetalle gold minted bars or gold products gave none"
+    assert asked in error["message"]
 
     group_id = "order.items[*].product_id.gone_product_incomplete"
     report = doctor.diagnose(pipeline_db, connector.name)
