@@ -59,6 +59,11 @@ _STATUS_CUMULATIVE = [sum(_STATUS_WEIGHTS[: k + 1]) / sum(_STATUS_WEIGHTS) for k
 
 ORDER_FLAWS = ("guest_without_email", "deleted_product", "unknown_currency", "custom_line_item")
 """Flaws of messy orders, by code - 1 (code 0 is a clean order)."""
+UNMAPPABLE_FLAWS = frozenset({"guest_without_email", "unknown_currency", "custom_line_item"})
+"""Flaws no default rule can map: no buyer, a currency goldsphere does not take, a line
+without a product. `deleted_product` is not one: its line can become a product."""
+STATUSES_WITHOUT_DEFAULT = frozenset({"checkout-draft"})
+"""Statuses the sandbox sells that the default order rules have no mapping for."""
 
 _PAID = {"processing", "completed", "refunded"}
 _COMPLETED = {"completed", "refunded"}
