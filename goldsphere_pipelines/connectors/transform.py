@@ -383,8 +383,11 @@ def gone_products(
         ),
         store_currency=store_currency,
         shop_hints=ShopHints(
-            CatalogueGroup(g.producer, g.metal, g.product_type, g.purity, g.products)
-            for g in repository.catalogue_groups(connector_id)
+            (
+                CatalogueGroup(g.producer, g.metal, g.product_type, g.purity, g.products)
+                for g in repository.catalogue_groups(connector_id)
+            ),
+            skus=repository.producer_skus(connector_id),
         ),
     )
 

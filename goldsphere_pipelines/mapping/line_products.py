@@ -5,7 +5,8 @@ product's name, SKU, price and, for a variation, the chosen options in its `meta
 That is turned into a product payload and mapped by the connector's product rules and
 inference like any product, marked not in stock (the shop cannot sell it any more). A
 line never carries the fineness: when nothing on it states one, the shop's other products
-of the same producer, metal and kind do (`shop_hints`), and the provenance says so.
+of the same producer, metal and kind do (`shop_hints`); a producer the name leaves out is
+the one of the shop's products whose SKUs begin the same way; the provenance says so.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def product_from_line(
         return result
     try:
         if result.product is None:
-            result = _with_shop_purity(payload, result, hints, gone)
+            result = _with_shop_catalogue(payload, result, hints, gone)
         if result.product is not None and result.product.product_type_name == "Bar":
             result = _with_shop_bar_kind(result.product, hints, gone)
     except Exception:  # noqa: BLE001 - "never raises": the line's own result stands
@@ -64,7 +65,8 @@ def product_from_line(
     return result
 
 
-# Where the shop's catalogue can help: the fields a line lacks, given the ones it states.
+# What the shop's catalogue can give a line, and what the line must state for the purity.
+_FROM_CATALOGUE = frozenset({"producer", "purity"})
 _STATED = ("producer", "metal", "product_type")
 
 
@@ -78,27 +80,46 @@ def _map(payload: dict[str, Any], gone: GoneProducts) -> ProductMappingResult:
     )
 
 
-def _with_shop_purity(
+def _with_shop_catalogue(
     payload: dict[str, Any], result: ProductMappingResult, hints: ShopHints, gone: GoneProducts
 ) -> ProductMappingResult:
-    """`result` failed: when purity is all it lacks, the purity of the shop's other products
-    of the line's producer, metal and kind, with that as its provenance."""
-    if {error.field for error in result.errors} != {"purity"}:
+    """`result` failed: when the producer and the purity are all it lacks, the producer of
+    the shop's products whose SKUs begin like the line's, and the purity of its other
+    products of that producer, metal and kind; each with that as its provenance."""
+    missing = {error.field for error in result.errors}
+    if not missing or not missing <= _FROM_CATALOGUE:
         return result
-    stated = _stated_names(payload, gone)
-    if stated is None:
-        return result
-    answer = hints.purity(*stated)
-    if isinstance(answer, Consulted):
-        return replace(result, errors=[_also_tried(e, answer) for e in result.errors])
-    # Given to the mapping as the attribute a product would carry, so that it is parsed and
-    # checked as any purity; its provenance then names where it really came from.
-    attributes = [*payload["attributes"], {"name": "Fineness", "options": [f"{answer.value:f}"]}]
+    # Given to the mapping as the attributes a product would carry, so that they are parsed
+    # and checked as any; their provenance then names where they really came from.
+    attributes = list(payload["attributes"])
+    sources: dict[str, str] = {}
+    if "producer" in missing:
+        producer = hints.producer_by_sku(payload.get("sku"))
+        if isinstance(producer, Consulted):
+            return _failed_asking(result, "producer", producer)
+        attributes.append({"name": "Producer", "options": [producer.value]})
+        sources["producer"] = producer.source
+    if "purity" in missing:
+        stated = _stated_names({**payload, "attributes": attributes}, gone)
+        if stated is None:
+            return result
+        purity = hints.purity(*stated)
+        if isinstance(purity, Consulted):
+            return _failed_asking(result, "purity", purity)
+        attributes.append({"name": "Fineness", "options": [f"{purity.value:f}"]})
+        sources["purity"] = purity.source
     again = _map({**payload, "attributes": attributes}, gone)
     if again.product is None:
         return result
-    provenance = {**again.product.provenance, "purity": answer.source}
+    provenance = {**again.product.provenance, **sources}
     return ProductMappingResult(product=again.product.model_copy(update={"provenance": provenance}))
+
+
+def _failed_asking(
+    result: ProductMappingResult, field: str, consulted: Consulted
+) -> ProductMappingResult:
+    errors = [_also_tried(e, consulted) if e.field == field else e for e in result.errors]
+    return replace(result, errors=errors)
 
 
 def _with_shop_bar_kind(

@@ -132,3 +132,18 @@ class GoneProductRepository:
             CatalogueGroupRow(producer, metal, kind, Decimal(purity), count)
             for producer, metal, kind, purity, count in rows
         ]
+
+    def producer_skus(self, connector_id: UUID) -> list[tuple[str, str]]:
+        """(SKU, goldsphere producer name) of the connector's mapped products (deleted ones
+        too): a line whose name leaves its producer out may share their SKU scheme."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT DISTINCT sku, mapped_payload_json->>'producer_name' "
+                    "FROM external_product WHERE connector_id = :cid "
+                    "AND status IN ('mapped', 'deleted') AND sku <> '' "
+                    "AND mapped_payload_json->>'producer_name' IS NOT NULL"
+                ),
+                {"cid": connector_id},
+            ).all()
+        return [(sku, producer) for sku, producer in rows]

@@ -118,3 +118,36 @@ def test_hints_answer_only_unanimously() -> None:
         Decimal("0.9999"), "the shop's other Perth Mint gold coins"
     )
     assert not ShopHints([])
+
+
+def test_a_name_without_its_producer_takes_the_one_of_the_shops_skus_beginning_alike() -> None:
+    # As a shop whose producers are WooCommerce brands writes it: not on the line.
+    line = {**LINE, "name": "100 g Gold Cast Bar", "sku": "PM-AU-100G-B-306"}
+    skus = [("PM-AU-1OZ-B-12", "Perth Mint"), ("PM-AG-1KG-B-40", "Perth Mint")]
+    gone = GoneProducts(
+        ids={"306": uuid4()},
+        mapping=TEMPLATE,
+        lookups=LOOKUPS,
+        store_currency="USD",
+        shop_hints=ShopHints([_group("Cast Bar", "0.9999")], skus=skus),
+    )
+    result = product_from_line(line, "306", gone)
+    assert result.product is not None, result.errors
+    assert result.product.producer_name == "Perth Mint"
+    assert result.product.provenance["producer"] == (
+        "the shop's other products whose SKU begins 'PM-'"
+    )
+    assert result.product.provenance["purity"] == "the shop's other Perth Mint gold cast bars"
+
+
+def test_skus_give_a_producer_only_when_two_or_more_agree() -> None:
+    one = ShopHints([], skus=[("PM-AU-1OZ", "Perth Mint")])
+    assert isinstance(one.producer_by_sku("PM-AU-5G"), Consulted)
+    several = ShopHints([], skus=[("GOLD-1", "Perth Mint"), ("GOLD-2", "Valcambi")])
+    found = several.producer_by_sku("GOLD-3")
+    assert isinstance(found, Consulted)
+    assert found.found == "too few or several producers: Perth Mint (1), Valcambi (1)"
+    numbers = ShopHints([], skus=[("100234", "Perth Mint"), ("100235", "Perth Mint")])
+    assert isinstance(numbers.producer_by_sku("100236"), Consulted)
+    two = ShopHints([], skus=[("pm-AU-1OZ", "Perth Mint"), ("PM-AG-1OZ", "Perth Mint")])
+    assert two.producer_by_sku("PM-PT-1OZ").value == "Perth Mint"  # type: ignore[union-attr]
