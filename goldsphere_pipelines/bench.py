@@ -209,7 +209,8 @@ def _mapping_figures(steps: dict[str, dict[str, Any]], options: BenchOptions) ->
 def _orders_meant_to_map(engine: sa.Engine, config: SandboxConfig) -> dict[str, Any]:
     """The share of orders that mapped among those the sandbox did not break on purpose
     (`SandboxStore.deliberately_broken`: no buyer, a currency goldsphere does not take, a
-    line without a product, a status without a default), and how many it broke. The store
+    line without a product, a status without a default), how many it broke, and how many
+    of the others name a product deleted before the first sync (and mapped). The store
     is laid out again here from the same seed: the served one lives in its own process."""
     truth = SandboxStore(config)
     connector = get_connector(engine, BENCH_CONNECTOR)
@@ -223,10 +224,17 @@ def _orders_meant_to_map(engine: sa.Engine, config: SandboxConfig) -> dict[str, 
     broken = {i for i in listed if truth.deliberately_broken(int(i))}
     meant = [status for i, status in listed.items() if i not in broken]
     mapped = sum(status == "mapped" for status in meant)
+    gone = [
+        status
+        for i, status in listed.items()
+        if i not in broken and truth.order_flaw(int(i)) == "deleted_product"
+    ]
     return {
         "orders_broken_on_purpose": len(broken),
         "orders_broken_on_purpose_failed": sum(listed[i] == "failed" for i in broken),
         "orders_meant_to_map_share": round(mapped / len(meant), 4) if meant else None,
+        "orders_of_gone_products": len(gone),
+        "orders_of_gone_products_mapped": sum(status == "mapped" for status in gone),
     }
 
 
