@@ -27,15 +27,16 @@ from pydantic import BaseModel, Field, SecretStr
 from sqlalchemy.engine import make_url
 
 from goldsphere_pipelines import settings
-from goldsphere_pipelines.connectors.configuration import add_connector
+from goldsphere_pipelines.connectors.configuration import add_connector, get_connector
 from goldsphere_pipelines.connectors.models import ConnectorCreate
 from goldsphere_pipelines.connectors.runs import list_runs
 from goldsphere_pipelines.demo import seed_customers
-from goldsphere_pipelines.sandbox import SandboxConfig, run_sandbox_process
+from goldsphere_pipelines.sandbox import SandboxConfig, SandboxStore, run_sandbox_process
 from goldsphere_pipelines.storage import engine as engine_module
 from goldsphere_pipelines.storage.credentials import generate_key, load_cipher
 from goldsphere_pipelines.storage.embedded import ensure_embedded_database
 from goldsphere_pipelines.storage.engine import create_engine, normalize_database_url
+from goldsphere_pipelines.storage.external_records import ExternalRecordRepository
 from goldsphere_pipelines.storage.migrations import migrate
 
 BENCH_CONNECTOR = "bench-shop"
@@ -205,6 +206,38 @@ def _mapping_figures(steps: dict[str, dict[str, Any]], options: BenchOptions) ->
     return figures
 
 
+def _orders_meant_to_map(engine: sa.Engine, config: SandboxConfig) -> dict[str, Any]:
+    """The share of orders that mapped among those the sandbox did not break on purpose
+    (`SandboxStore.deliberately_broken`: no buyer, a currency goldsphere does not take, a
+    line without a product, a status without a default), how many it broke, and how many
+    of the others name a product deleted before the first sync (and mapped). The store
+    is laid out again here from the same seed: the served one lives in its own process."""
+    truth = SandboxStore(config)
+    connector = get_connector(engine, BENCH_CONNECTOR)
+    listed = {
+        external_id: status
+        for external_id, status in ExternalRecordRepository(engine, "order")
+        .statuses(connector.id)
+        .items()
+        if status != "deleted"  # the shop's trash
+    }
+    broken = {i for i in listed if truth.deliberately_broken(int(i))}
+    meant = [status for i, status in listed.items() if i not in broken]
+    mapped = sum(status == "mapped" for status in meant)
+    gone = [
+        status
+        for i, status in listed.items()
+        if i not in broken and truth.order_flaw(int(i)) == "deleted_product"
+    ]
+    return {
+        "orders_broken_on_purpose": len(broken),
+        "orders_broken_on_purpose_failed": sum(listed[i] == "failed" for i in broken),
+        "orders_meant_to_map_share": round(mapped / len(meant), 4) if meant else None,
+        "orders_of_gone_products": len(gone),
+        "orders_of_gone_products_mapped": sum(status == "mapped" for status in gone),
+    }
+
+
 def _cpu_seconds(process: psutil.Process) -> float:
     times = process.cpu_times()
     return float(times.user + times.system)
@@ -328,6 +361,7 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
                 )
 
             phase("full_sync")
+            result["phases"]["full_sync"]["mapping"].update(_orders_meant_to_map(engine, config))
             if "resync_no_change" in options.phases:
                 phase("resync_no_change")
             if "delta_1pct_changed" in options.phases:

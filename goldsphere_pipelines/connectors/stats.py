@@ -116,7 +116,8 @@ def _shown(field_name: str, payload: dict[str, Any]) -> str:
 
 def provenance_kind(text: str) -> str:
     """The kind of source a provenance line names: rule, attribute, brand, tag, category,
-    name, description, series, weight field or default."""
+    name, description, series, weight field, default or (products built from order lines)
+    shop catalogue."""
     source = text
     if source in ("the template rule", "the connector rule", "the rule"):
         return "rule"
@@ -128,6 +129,7 @@ def provenance_kind(text: str) -> str:
         ("series ", "series"),
         ("WooCommerce's weight field", "weight field"),
         ("the connector's default", "default"),
+        ("the shop's other ", "shop catalogue"),
     ):
         if source.startswith(prefix):
             return kind

@@ -37,6 +37,7 @@ from goldsphere_pipelines.mapping import (
     normalize_name,
 )
 from goldsphere_pipelines.mapping.inference import planned_producer_id
+from goldsphere_pipelines.mapping.shop_hints import CatalogueGroup, ShopHints
 from goldsphere_pipelines.storage.engine import batch_transaction
 from goldsphere_pipelines.storage.external_records import (
     ExternalRecordRepository,
@@ -369,7 +370,8 @@ def gone_products(
     """The products the shop answered 404 for and goldsphere has none of yet, each with the
     id its product built from an order line will get (the same in every batch of a step)."""
     known = lookups.products_by_external_id
-    gone = [i for i in GoneProductRepository(engine).gone_ids(connector_id) if i not in known]
+    repository = GoneProductRepository(engine)
+    gone = [i for i in repository.gone_ids(connector_id) if i not in known]
     if not gone or not store_currency:
         return None
     return GoneProducts(
@@ -380,6 +382,13 @@ def gone_products(
             create_missing_producers=create_missing_producers,
         ),
         store_currency=store_currency,
+        shop_hints=ShopHints(
+            (
+                CatalogueGroup(g.producer, g.metal, g.product_type, g.purity, g.products)
+                for g in repository.catalogue_groups(connector_id)
+            ),
+            skus=repository.producer_skus(connector_id),
+        ),
     )
 
 
@@ -415,9 +424,10 @@ def map_pending_orders(
 
     def map_batch(batch: list[PendingRecord]) -> MappedBatch:
         found: list[tuple[UUID, ProductRow, dict[str, str] | None]] = []
+        line_products: list[MappedProduct] = []
         rows, outcomes = _map_each(
             batch,
-            lambda record: _map_one_order(record, mapping, lookups, gone, found),
+            lambda record: _map_one_order(record, mapping, lookups, gone, found, line_products),
             stats,
             "order",
         )
@@ -428,6 +438,13 @@ def map_pending_orders(
         built = {internal for internal, _ in derived} - built_ids
         built_ids.update(built)
         stats.products_from_lines += len(built)
+        if gone is not None:
+            # Where each built product's fields came from (the line, or the shop's catalogue).
+            noted: set[str] = set()
+            for product in line_products:
+                if gone.ids[product.external_id] in built and product.external_id not in noted:
+                    noted.add(product.external_id)
+                    stats.note_mapped(product.external_id, product.to_json(), product.provenance)
 
         def write(conn: Connection) -> None:
             goldsphere.insert_order_line_products(conn, source, derived)
@@ -446,8 +463,10 @@ def _map_one_order(
     lookups: OrderLookups,
     gone: GoneProducts | None,
     derived: list[tuple[UUID, ProductRow, dict[str, str] | None]],
+    line_products: list[MappedProduct],
 ) -> tuple[MappingOutcome, OrderRow | None]:
-    """Map one order; the products it built from lines are added to `derived`."""
+    """Map one order; the products it built from lines are added to `derived` (as rows)
+    and `line_products` (as mapped)."""
     try:
         result = map_order(record.payload, mapping=mapping, lookups=lookups, gone_products=gone)
     except Exception as exc:
@@ -470,6 +489,7 @@ def _map_one_order(
             (gone.ids[p.external_id], _product_row(p), p.new_producer)
             for p in result.derived_products
         )
+        line_products.extend(result.derived_products)
     return (
         MappingOutcome(record.external_id, "mapped", result.order.to_json(), []),
         _order_row(result.order),
@@ -564,4 +584,4 @@ def order_outcome(
     gone: GoneProducts | None,
 ) -> MappingOutcome:
     """What mapping one order record gives, exactly as the pipeline maps it; writes nothing."""
-    return _map_one_order(record, mapping, lookups, gone, [])[0]
+    return _map_one_order(record, mapping, lookups, gone, [], [])[0]

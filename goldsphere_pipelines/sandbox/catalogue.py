@@ -606,6 +606,15 @@ def product_payload(catalogue: Catalogue, spec: ProductSpec, base: str) -> dict[
     return _apply_overrides(payload, spec.overrides)
 
 
+def shown_name(spec: ProductSpec, dialect: str) -> str:
+    """The product's name as the dialect's shop writes it: what its order lines carry."""
+    style = dialects.style_for(dialect, spec.id)
+    if style is None:
+        return spec.name
+    weight = None if spec.axis == "Weight" else spec.weight
+    return dialects.product_name(spec.design, weight, spec.year, _edition(spec), style)
+
+
 def _edition(spec: ProductSpec) -> str:
     editions = COIN_EDITIONS if spec.design.is_coin else BAR_EDITIONS
     return next((e for e in editions if e and spec.name.endswith(e)), "")

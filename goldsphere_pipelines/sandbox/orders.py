@@ -31,6 +31,7 @@ from goldsphere_pipelines.sandbox.catalogue import (
     Catalogue,
     ProductSpec,
     current_price_cents,
+    shown_name,
     variation_option_slug,
     variation_sku,
 )
@@ -59,6 +60,11 @@ _STATUS_CUMULATIVE = [sum(_STATUS_WEIGHTS[: k + 1]) / sum(_STATUS_WEIGHTS) for k
 
 ORDER_FLAWS = ("guest_without_email", "deleted_product", "unknown_currency", "custom_line_item")
 """Flaws of messy orders, by code - 1 (code 0 is a clean order)."""
+UNMAPPABLE_FLAWS = frozenset({"guest_without_email", "unknown_currency", "custom_line_item"})
+"""Flaws no default rule can map: no buyer, a currency goldsphere does not take, a line
+without a product. `deleted_product` is not one: its line can become a product."""
+STATUSES_WITHOUT_DEFAULT = frozenset({"checkout-draft"})
+"""Statuses the sandbox sells that the default order rules have no mapping for."""
 
 _PAID = {"processing", "completed", "refunded"}
 _COMPLETED = {"completed", "refunded"}
@@ -222,17 +228,19 @@ _LineTemplate = tuple[int, int, str, str, tuple[dict[str, Any], ...]]
 """Base price (cents, before revisions), variation id, name, SKU, item meta."""
 
 
-def _line_template(spec: ProductSpec, variation: int) -> _LineTemplate:
+def _line_template(spec: ProductSpec, variation: int, dialect: str) -> _LineTemplate:
+    # A line keeps the name the shop gave the product, in the shop's language and style.
     price = current_price_cents(spec, variation, include_revision=False)
+    name = shown_name(spec, dialect)
     if variation < 0:
-        return price, 0, spec.name, spec.sku, ()
+        return price, 0, name, spec.sku, ()
     option = spec.options[variation]
     key = f"pa_{(spec.axis or 'option').lower()}"
     meta = ({"id": 0, "key": key, "value": variation_option_slug(option)},)
     return (
         price,
         spec.variation_ids[variation],
-        f"{spec.name} - {option}",
+        f"{name} - {option}",
         variation_sku(spec, variation),
         meta,
     )
@@ -298,7 +306,7 @@ class _OrderRenderer:
     ) -> _Line:
         template = self.book.line_templates.get((spec.id, variation))
         if template is None:
-            template = _line_template(spec, variation)
+            template = _line_template(spec, variation, self.book.config.dialect)
             self.book.line_templates[(spec.id, variation)] = template
         price, variation_id, name, sku, meta = template
         unit = int(price * factor * fx)

@@ -38,7 +38,9 @@ from goldsphere_pipelines.sandbox.orders import (
     BASE_PLACEHOLDER,
     ORDER_STATUSES,
     STATUS_CODE,
+    STATUSES_WITHOUT_DEFAULT,
     TRASH,
+    UNMAPPABLE_FLAWS,
     AddedOrder,
     LineSpec,
     OrderBook,
@@ -263,6 +265,24 @@ class SandboxStore:
         with self._lock:
             position = self._orders.index_of(order_id)
             return self._orders.flaw_of(position) if position is not None else None
+
+    def deliberately_broken(self, order_id: int) -> tuple[str, ...]:
+        """Why an order is made so that no default rule maps it (a test must see it fail
+        with a precise error): its flaw `guest_without_email` (no user to buy for),
+        `unknown_currency` (SEK, JPY) or `custom_line_item` (a line with product id 0), and
+        `status:checkout-draft` (a status without a default). Empty for an order meant to
+        map, `deleted_product` included: its line maps to a product built from the line."""
+        with self._lock:
+            book = self._orders
+            position = book.index_of(order_id)
+            if position is None:
+                raise KeyError(order_id)
+            flaw = book.flaw_of(position)
+            status = ORDER_STATUSES[book.status[position]]
+        reasons = [flaw] if flaw in UNMAPPABLE_FLAWS else []
+        if status in STATUSES_WITHOUT_DEFAULT:
+            reasons.append(f"status:{status}")
+        return tuple(reasons)
 
     def truth(self, product_id: int) -> ProductTruth:
         """The true producer, metal, weight (grams), purity and product type of a product,

@@ -340,6 +340,16 @@ class ExternalRecordRepository:
             counts.update({status: int(n) for status, n in rows})
             return counts
 
+    def statuses(self, connector_id: UUID) -> dict[str, str]:
+        """external id → status of every row of the connector (benchmarks compare them with
+        what the sandbox meant)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(f"SELECT external_id, status FROM {self._table} WHERE connector_id = :cid"),
+                {"cid": connector_id},
+            )
+            return {external_id: status for external_id, status in rows}
+
     def first_failures(
         self, connector_id: UUID, limit: int = 20
     ) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -41,6 +42,31 @@ WHERE line.product_id IS NOT NULL
 ORDER BY 1, 2
 LIMIT :n
 """
+
+
+# What the shop's own mapped products say, grouped: the purity a product built from an
+# order line lacks is the one its producer's products of the same metal and kind share.
+_CATALOGUE_GROUPS_SQL = """
+SELECT m->>'producer_name', m->>'metal_name', m->>'product_type_name', m->>'purity', count(*)
+FROM (SELECT mapped_payload_json AS m FROM external_product
+      WHERE connector_id = :cid AND status IN ('mapped', 'deleted')) AS p
+WHERE m->>'purity' ~ '^[0-9]+(\\.[0-9]+)?$'
+  AND m->>'producer_name' IS NOT NULL AND m->>'metal_name' IS NOT NULL
+  AND m->>'product_type_name' IS NOT NULL
+GROUP BY 1, 2, 3, 4
+"""
+
+
+@dataclass(frozen=True)
+class CatalogueGroupRow:
+    """How many of the connector's mapped products share a producer, metal, product type
+    and purity (goldsphere names)."""
+
+    producer: str
+    metal: str
+    product_type: str
+    purity: Decimal
+    products: int
 
 
 @dataclass(frozen=True)
@@ -96,3 +122,28 @@ class GoneProductRepository:
                     {"cid": connector_id},
                 )
             }
+
+    def catalogue_groups(self, connector_id: UUID) -> list[CatalogueGroupRow]:
+        """The connector's mapped products (deleted ones too: the shop sold them) counted
+        by producer, metal, product type and purity."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.text(_CATALOGUE_GROUPS_SQL), {"cid": connector_id}).all()
+        return [
+            CatalogueGroupRow(producer, metal, kind, Decimal(purity), count)
+            for producer, metal, kind, purity, count in rows
+        ]
+
+    def producer_skus(self, connector_id: UUID) -> list[tuple[str, str]]:
+        """(SKU, goldsphere producer name) of the connector's mapped products (deleted ones
+        too): a line whose name leaves its producer out may share their SKU scheme."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT DISTINCT sku, mapped_payload_json->>'producer_name' "
+                    "FROM external_product WHERE connector_id = :cid "
+                    "AND status IN ('mapped', 'deleted') AND sku <> '' "
+                    "AND mapped_payload_json->>'producer_name' IS NOT NULL"
+                ),
+                {"cid": connector_id},
+            ).all()
+        return [(sku, producer) for sku, producer in rows]

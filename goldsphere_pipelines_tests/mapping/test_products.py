@@ -373,3 +373,26 @@ def test_a_variation_with_only_its_own_attribute_inherits_the_rest_of_its_parent
     assert product.provenance["producer"] == ("the template rule")
     # A category naming only the metal gives no product type: the name's "Coin" does.
     assert product.provenance["product_type"] == "the template rule"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "source"),
+    [
+        # Shops name coins by their series alone: the series says they are coins.
+        ("1 oz Gold Kangaroo 2019", "Coin", "series 'Kangaroo' in name"),
+        ("Känguru 1 Unze Gold 2020", "Coin", "series 'Kangaroo' in name"),
+        # A kind the name states wins over the series' usual one: Perth Mint also makes
+        # Kangaroo bars.
+        ("5 g Kangaroo Minted Gold Bar", "Minted Bar", "'minted bar' in name"),
+        ("1 oz Kangaroo Gold Bar", "Bar", "the template rule"),
+    ],
+)
+def test_a_series_that_is_always_a_coin_gives_the_kind_a_name_leaves_out(
+    name: str, kind: str, source: str
+) -> None:
+    """A line of a deleted product carries nothing but such a name."""
+    product = mapped({"id": 5, "name": name, "price": "10"}).product
+    assert product is not None
+    assert product.product_type_name == kind
+    assert product.provenance["product_type"] == source
+    assert product.producer_name == "Perth Mint"

@@ -158,9 +158,10 @@ def test_a_gone_product_the_line_does_not_describe_fails_the_order_naming_the_fi
 def test_on_the_mixed_dialect_gone_lines_map_and_the_doctor_fixes_the_rest(
     pipeline_db, shop_factory
 ):
-    """The mixed dialect's old orders name discontinued products; with the default rules
-    and the inference most of their lines map; the doctor turns what the lines lack into
-    a product rule, and the remap job maps those orders."""
+    """The mixed dialect's old orders name discontinued products; with the default rules,
+    the inference and the shop's own catalogue their lines map, except those of a refiner
+    the shop no longer sells at all (nothing says its bars' fineness); the doctor turns what
+    those lines lack into a product rule, and the remap job maps those orders."""
     import dagster as dg
 
     from goldsphere_pipelines.connectors import doctor
@@ -169,6 +170,16 @@ def test_on_the_mixed_dialect_gone_lines_map_and_the_doctor_fixes_the_rest(
     ensure_reference_data(pipeline_db)
     shop = shop_factory(dialect="mixed", products=200, orders=300, seed=7)
     orders = _deleted_product_orders(shop)
+    # Every old order of one discontinued product: a Geiger bar, a refiner the knowledge
+    # file knows and this shop sells nothing else of.
+    ghost = shop.store.order(int(orders[0]))["line_items"][0]["product_id"]
+    renamed = []
+    for external_id in orders:
+        lines = shop.store.order(int(external_id))["line_items"]
+        if lines[0]["product_id"] == ghost:
+            lines[0] = {**lines[0], "name": "100 g Geiger Edelmetalle Gold Minted Bar"}
+            shop.store.modify_order(int(external_id), overrides={"line_items": lines})
+            renamed.append(external_id)
     connector = register(pipeline_db, shop)
     assert sync(connector.name).success
 
@@ -177,7 +188,13 @@ def test_on_the_mixed_dialect_gone_lines_map_and_the_doctor_fixes_the_rest(
         codes = {error["code"] for error in row.mapping_errors}
         assert "product_not_found" not in codes  # a gone product is never "not yet imported"
     failing = [e for e, row in outcomes.items() if row.status == "failed"]
+    assert sorted(failing) == sorted(renamed)
     assert len(failing) < len(orders)
+    (error,) = [
+        e for e in outcomes[failing[0]].mapping_errors if e["code"] == "gone_product_incomplete"
+    ]
+    asked = "the shop's other Geiger Edelmetalle gold minted bars or gold products gave none"
+    assert asked in error["message"]
 
     group_id = "order.items[*].product_id.gone_product_incomplete"
     report = doctor.diagnose(pipeline_db, connector.name)
