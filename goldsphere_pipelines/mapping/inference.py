@@ -34,7 +34,8 @@ from typing import Any
 from uuid import UUID
 
 from goldsphere_pipelines.mapping import errors as codes
-from goldsphere_pipelines.mapping.engine import CompiledRule
+from goldsphere_pipelines.mapping.compiled import FALLBACK
+from goldsphere_pipelines.mapping.engine import CompiledRule, RuleFailure
 from goldsphere_pipelines.mapping.errors import MappingError, shown_value
 from goldsphere_pipelines.mapping.knowledge import (
     INFERRED_FIELDS,
@@ -587,3 +588,15 @@ def inference_for(mapping: CompiledMapping, lookups: ProductLookups) -> ProductI
         _CACHE[key] = cached
     _LAST[0] = cached
     return cached[2]
+
+
+def explicit_value(rule: CompiledRule, product: dict[str, Any], store_unit: str | None) -> Any:
+    """What the explicit rule gives: its value, None, or its `MappingError`. (`map_product`
+    inlines the same steps in its loop; products built from order lines ask here.)"""
+    value = rule.fast_path(product, store_unit)
+    if value is not FALLBACK:
+        return value
+    try:
+        return rule.evaluate(product, store_unit=store_unit)
+    except RuleFailure as failure:
+        return failure.error
