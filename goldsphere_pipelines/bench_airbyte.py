@@ -1,8 +1,9 @@
 """`python -m goldsphere_pipelines.bench_airbyte`: Airbyte's WooCommerce source beside ours.
 
 One sandbox store over TLS, then for each round: Airbyte's `source-woocommerce read` of
-the products and orders streams (extract only: records written to a file, no
-destination), and our whole pipeline (the `full_sync` phase of `goldsphere bench`:
+the products, product_variations and orders streams (the records our sync extracts;
+`--stream` chooses others), extract only: records written to a file, no destination; and
+our whole pipeline (the `full_sync` phase of `goldsphere bench`:
 extract, map, write, reconcile) on a fresh database, against the same store. Each is
 timed, its CPU seconds and the store's counted, and Airbyte's records checked against
 what the store lists (README, "Side by side with Airbyte").
@@ -45,12 +46,28 @@ from goldsphere_pipelines.bench import (
     fresh_database,
 )
 from goldsphere_pipelines.connectors.runs import list_runs
-from goldsphere_pipelines.sandbox import SandboxConfig, SandboxProcess, run_sandbox_process
+from goldsphere_pipelines.sandbox import (
+    RunningSandbox,
+    SandboxConfig,
+    SandboxProcess,
+    run_sandbox_process,
+)
 from goldsphere_pipelines.sandbox.tls import trusting
 
 AIRBYTE_PACKAGE = "airbyte-source-woocommerce"
 AIRBYTE_VERSION = "0.4.12"
-AIRBYTE_STREAMS = ("products", "orders")
+# The same records our pipeline extracts: products, their variations, and orders.
+AIRBYTE_STREAMS = ("products", "product_variations", "orders")
+# The streams read in windows of `modified_after` from `start_date` (the manifest's
+# incremental ones); `product_variations` asks each product read by `products`.
+DATED_STREAMS = ("products", "orders")
+# What the store must list for each stream Airbyte may read (`SandboxProcess.counts`).
+# `product_variations` asks every product for its variations, simple ones included.
+STORE_COUNT_OF_STREAM = {
+    "products": "products",
+    "orders": "orders",
+    "product_variations": "variations",
+}
 TARGET_RATIO = 20.0
 
 # The CDK sends every request through `Session.send`, which, unlike `Session.request`,
@@ -85,6 +102,7 @@ class SideBySideOptions(BaseModel):
     concurrency: int = Field(8, ge=1, le=32, description="Ours; Airbyte's is its own (one).")
     seed: int = 7
     rounds: int = Field(1, ge=1, le=10, description="Airbyte then ours, this many times.")
+    streams: tuple[str, ...] = Field(AIRBYTE_STREAMS, description="Airbyte's streams to read.")
     airbyte_venv: Path = Path(".venv-airbyte")
 
     def bench_options(self) -> BenchOptions:
@@ -186,7 +204,9 @@ def start_date_covering(earliest_modified_gmt: str) -> date:
     return earliest - timedelta(days=1)
 
 
-def earliest_modified_gmt(shop: SandboxProcess, streams: Iterable[str] = AIRBYTE_STREAMS) -> str:
+def earliest_modified_gmt(
+    shop: SandboxProcess | RunningSandbox, streams: Iterable[str] = DATED_STREAMS
+) -> str:
     """The store's earliest `date_modified_gmt` over `streams`, asked as any client would."""
     assert shop.ca_cert_path is not None
     found: list[str] = []
@@ -396,7 +416,7 @@ def run_side_by_side(options: SideBySideOptions, echo: Say | None = None) -> dic
     python = ensure_airbyte(options.airbyte_venv, say)
     result: dict[str, Any] = {
         "options": options.model_dump(mode="json"),
-        "airbyte": {"versions": airbyte_versions(python), "streams": list(AIRBYTE_STREAMS)},
+        "airbyte": {"versions": airbyte_versions(python), "streams": list(options.streams)},
         "rounds": [],
     }
     say("starting the sandbox store (TLS) in its own process …")
@@ -406,12 +426,12 @@ def run_side_by_side(options: SideBySideOptions, echo: Say | None = None) -> dic
     ):
         counts = shop.counts()
         result["store"] = counts
-        expected = {stream: counts[stream] for stream in AIRBYTE_STREAMS}
+        expected = {stream: counts[STORE_COUNT_OF_STREAM[stream]] for stream in options.streams}
         start = start_date_covering(earliest_modified_gmt(shop))
         result["airbyte"]["start_date"] = start.isoformat()
         config = airbyte_config(shop.base_url, shop.consumer_key, shop.consumer_secret, start)
         for number in range(1, options.rounds + 1):
-            say(f"round {number}: Airbyte's read of {', '.join(AIRBYTE_STREAMS)} …")
+            say(f"round {number}: Airbyte's read of {', '.join(options.streams)} …")
             theirs = run_airbyte(python, shop, config, expected, Path(scratch))
             say(
                 f"  {theirs['wall_seconds']} s, {theirs['records']} "
@@ -458,6 +478,14 @@ def run_side_by_side(options: SideBySideOptions, echo: Say | None = None) -> dic
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--rounds", default=1, show_default=True, type=click.IntRange(1, 10))
 @click.option(
+    "--stream",
+    "streams",
+    multiple=True,
+    type=click.Choice(list(STORE_COUNT_OF_STREAM)),
+    help="Airbyte's streams to read (repeat the option) "
+    "[default: products, product_variations, orders: the records our sync extracts].",
+)
+@click.option(
     "--airbyte-venv",
     default=".venv-airbyte",
     show_default=True,
@@ -473,6 +501,7 @@ def main(
     concurrency: int,
     seed: int,
     rounds: int,
+    streams: tuple[str, ...],
     airbyte_venv: Path,
     as_json: bool,
 ) -> None:
@@ -487,6 +516,7 @@ def main(
         concurrency=concurrency,
         seed=seed,
         rounds=rounds,
+        streams=streams or AIRBYTE_STREAMS,
         airbyte_venv=airbyte_venv,
     )
     result = run_side_by_side(options, echo=echo)
