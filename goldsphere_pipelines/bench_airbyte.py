@@ -405,6 +405,7 @@ def run_our_pipeline(shop: SandboxProcess, options: SideBySideOptions) -> dict[s
                 "sandbox_store": round(_cpu_seconds(store_process) - store_cpu, 2),
             },
             "load_average_at_start": [round(x, 2) for x in load],
+            "step_seconds": {step: round(steps[step].get("seconds", 0.0), 2) for step in steps},
             "success": outcome.success and run.status == "success",
         }
 
@@ -449,8 +450,12 @@ def run_side_by_side(options: SideBySideOptions, echo: Say | None = None) -> dic
                 }
             )
     rounds = result["rounds"]
-    median_theirs = statistics.median(r["airbyte_extract"]["wall_seconds"] for r in rounds)
-    median_ours = statistics.median(r["goldsphere_full_sync"]["wall_seconds"] for r in rounds)
+    median_theirs = round(
+        statistics.median(r["airbyte_extract"]["wall_seconds"] for r in rounds), 2
+    )
+    median_ours = round(
+        statistics.median(r["goldsphere_full_sync"]["wall_seconds"] for r in rounds), 2
+    )
     result["median"] = {
         "airbyte_extract_wall_seconds": median_theirs,
         "goldsphere_full_sync_wall_seconds": median_ours,
@@ -459,6 +464,11 @@ def run_side_by_side(options: SideBySideOptions, echo: Say | None = None) -> dic
     result["target_ratio"] = TARGET_RATIO
     result["target_met"] = result["median"]["ratio"] >= TARGET_RATIO and all(
         r["airbyte_extract"]["complete"] and r["goldsphere_full_sync"]["success"] for r in rounds
+    )
+    say(
+        f"median of {len(rounds)}: Airbyte's extract {median_theirs} s, our full sync "
+        f"{median_ours} s: {result['median']['ratio']}× (target {TARGET_RATIO:g}×: "
+        f"{'met' if result['target_met'] else 'not met'})"
     )
     return result
 
