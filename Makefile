@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format typecheck pytest dev admin-api sandbox bench clean \
+.PHONY: install demo test lint format typecheck pytest dev admin-api sandbox bench bench-airbyte clean \
 	browser-deps browser-test screenshots
 
 $(STAMP): pyproject.toml setup.cfg
@@ -74,6 +74,10 @@ sandbox: install
 
 bench: install
 	$(BIN)/goldsphere bench $(BENCH_ARGS)
+
+## Airbyte's WooCommerce source (its own .venv-airbyte, from PyPI) beside our full sync.
+bench-airbyte: install
+	$(BIN)/python -m goldsphere_pipelines.bench_airbyte $(BENCH_ARGS)
 
 clean:
 	-$(BIN)/goldsphere db stop-embedded

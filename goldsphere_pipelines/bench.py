@@ -244,10 +244,13 @@ def _cpu_seconds(process: psutil.Process) -> float:
 
 
 @contextmanager
-def bench_connector(url: str, shop: Any, connector_name: str) -> Iterator[sa.Engine]:
-    """The database at `url` migrated, `shop`'s customers as users, a connector for it; for
-    the block `GOLDSPHERE_DATABASE_URL` (and a credentials key) point there, as Dagster
-    resources and child processes read them."""
+def bench_connector(
+    url: str, shop: Any, connector_name: str, *, ca_bundle_pem: str | None = None
+) -> Iterator[sa.Engine]:
+    """The database at `url` migrated, `shop`'s customers as users, a connector for it
+    (trusting `ca_bundle_pem` when the shop serves TLS with its own CA); for the block
+    `GOLDSPHERE_DATABASE_URL` (and a credentials key) point there, as Dagster resources and
+    child processes read them."""
     saved_env = {
         k: os.environ.get(k) for k in (settings.DATABASE_URL_ENV, "GOLDSPHERE_CREDENTIALS_KEY")
     }
@@ -266,6 +269,7 @@ def bench_connector(url: str, shop: Any, connector_name: str) -> Iterator[sa.Eng
                 base_url=shop.base_url,
                 consumer_key=SecretStr(shop.consumer_key),
                 consumer_secret=SecretStr(shop.consumer_secret),
+                ca_bundle_pem=ca_bundle_pem,
             ),
         )
         yield engine
