@@ -24,6 +24,7 @@ from uuid import UUID
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.deletions import mark_deleted, mark_restored
+from goldsphere_pipelines.connectors.gone_products import collect_line_targets
 from goldsphere_pipelines.connectors.raw_records import RecordError, to_raw_record
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.sync_settings import SyncSettings
@@ -34,6 +35,7 @@ from goldsphere_pipelines.storage.external_records import (
     RawRecord,
     UpsertCounts,
 )
+from goldsphere_pipelines.storage.gone_products import LineTarget
 from goldsphere_pipelines.storage.sync_state import Entity, SyncState, SyncStateRepository
 
 logger = logging.getLogger(__name__)
@@ -343,17 +345,21 @@ def extract_orders(
     *,
     now: datetime,
     progress: Any = None,
+    line_targets: set[LineTarget] | None = None,
 ) -> StepStats:
     """Orders, page by page, written by writer threads while the next pages are fetched
     and converted. A page goes to the writers at once when they are idle (a slow store's
     pages are stored as they arrive); while they are busy, pages gather into batches of
-    `WRITE_BATCH`."""
+    `WRITE_BATCH`. `line_targets` collects what the orders' lines name (for
+    `confirm_gone_products`)."""
     started = time.monotonic()
     ex = _Extractor(engine, connector_id, "orders", settings, now)
     with WriteBehind(ex.count, engine=engine) as writer:
         batch = _WriteBatch(writer, ex.upsert)
         for page in reader.iter_orders(**_filters(ex.plan)):
             ex.stats.pages += 1
+            if line_targets is not None:
+                collect_line_targets(page.records, line_targets)
             batch.add(ex.convert_top_level(page.records), or_when_idle=True)
             if progress is not None:
                 progress(ex.stats)

@@ -10,6 +10,10 @@ Order mapping then builds those lines' products from the lines themselves.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -24,6 +28,10 @@ logger = logging.getLogger(__name__)
 # One request per id: a shop has few deleted products that orders still name. A sync asks
 # about at most this many and the next sync goes on where it stopped.
 MAX_CHECKS_PER_SYNC = 200
+# The client bounds its requests in flight itself; this only lets the checks overlap.
+CHECKS_AT_ONCE = 8
+# An id as the SQL of `unknown_line_targets` takes one (what `li->>'product_id'` reads).
+_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
 class SingleRecordReader(Protocol):
@@ -40,14 +48,25 @@ def confirm_gone_products(
     reader: SingleRecordReader,
     *,
     limit: int = MAX_CHECKS_PER_SYNC,
+    seen: Collection[LineTarget] = (),
+    stored_before: datetime | None = None,
 ) -> int:
     """Ask the shop about every product or variation that orders still to map name and
-    that we never stored; record the ones it no longer has. Returns how many it recorded."""
+    that we never stored; record the ones it no longer has. Returns how many it recorded.
+
+    An extract passes the lines it parsed (`seen`, see `collect_line_targets`) and the
+    server's time before it wrote (`stored_before`), so only older orders are read back."""
     repository = GoneProductRepository(engine)
     targets = repository.unknown_line_targets(
-        connector_id, reference_source(connector_id), limit=limit
+        connector_id,
+        reference_source(connector_id),
+        limit=limit,
+        seen=seen,
+        stored_before=stored_before,
     )
-    gone = [target.external_id for target in targets if _is_gone(reader, target)]
+    with ThreadPoolExecutor(max_workers=CHECKS_AT_ONCE) as pool:
+        answers = list(pool.map(lambda target: _is_gone(reader, target), targets))
+    gone = [target.external_id for target, is_gone in zip(targets, answers, strict=True) if is_gone]
     repository.record_gone(connector_id, gone)
     if gone:
         logger.info("%d products named by orders are gone from the shop", len(gone))
@@ -66,3 +85,25 @@ def _is_gone(reader: SingleRecordReader, target: LineTarget) -> bool:
     except WooCommerceError as exc:
         logger.warning("Could not ask the shop about product %s: %s", target.external_id, exc)
     return False
+
+
+def collect_line_targets(orders: Iterable[Any], into: set[LineTarget]) -> None:
+    """Add what the orders' line items name to `into`, read as `unknown_line_targets`
+    reads stored orders (a set of distinct products: bounded by the catalogue)."""
+    for order in orders:
+        lines = order.get("line_items") if isinstance(order, dict) else None
+        if not isinstance(lines, list):
+            continue
+        for line in lines:
+            if not isinstance(line, dict):
+                continue
+            product_id = _id_text(line.get("product_id"))
+            if product_id is not None:
+                into.add(LineTarget(product_id, _id_text(line.get("variation_id"))))
+
+
+def _id_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    text = str(value) if isinstance(value, int) else value
+    return text if isinstance(text, str) and _ID.fullmatch(text) else None

@@ -31,6 +31,7 @@ from goldsphere_pipelines.defs.resources import (
 )
 from goldsphere_pipelines.errors import GoldsphereError
 from goldsphere_pipelines.storage.external_records import ExternalRecordRepository, RecordKind
+from goldsphere_pipelines.storage.gone_products import GoneProductRepository, LineTarget
 from goldsphere_pipelines.storage.sync_state import StoreFactsRepository
 
 OWNERS = ["team:goldsphere-data"]
@@ -225,6 +226,8 @@ def external_order(
 
     def work() -> StepStats:
         with woocommerce.client_for(engine, connector) as client:
+            lines: set[LineTarget] = set()
+            stored_before = GoneProductRepository(engine).clock()
             stats = extract_orders(
                 engine,
                 connector.id,
@@ -232,9 +235,12 @@ def external_order(
                 sync.settings,
                 now=utc_now(),
                 progress=_progress(context, "orders", session),
+                line_targets=lines,
             )
             # Products the orders name and we never saw: the shop says which are gone.
-            stats.gone_products = confirm_gone_products(engine, connector.id, client)
+            stats.gone_products = confirm_gone_products(
+                engine, connector.id, client, seen=lines, stored_before=stored_before
+            )
             stats.requests = client.stats.requests
             stats.retries = client.stats.retries
             return stats

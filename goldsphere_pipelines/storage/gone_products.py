@@ -7,28 +7,35 @@ here, so that every later mapping (a re-sync, or a re-mapping without fetching) 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-# The line's own target: its variation when it has one, else its product.
+# The line's own target: its variation when it has one, else its product. The lines are
+# those the caller saw while extracting (`:pids` / `:vids`, read from the parsed pages) and
+# those of orders still to map that were stored before (`updated_at < :before`): reading
+# every pending order's jsonb again would cost a large first sync most of its extract.
 _UNKNOWN_LINE_TARGETS_SQL = """
-SELECT DISTINCT line.product_id, line.variation_id FROM (
-  SELECT CASE WHEN li->>'product_id' ~ '^[1-9][0-9]{0,17}$' THEN li->>'product_id' END
-           AS product_id,
+WITH line AS (
+  SELECT u.product_id, u.variation_id
+  FROM unnest(CAST(:pids AS text[]), CAST(:vids AS text[])) AS u(product_id, variation_id)
+  UNION
+  SELECT CASE WHEN li->>'product_id' ~ '^[1-9][0-9]{0,17}$' THEN li->>'product_id' END,
          CASE WHEN li->>'variation_id' ~ '^[1-9][0-9]{0,17}$' THEN li->>'variation_id' END
-           AS variation_id
   FROM external_order o
   CROSS JOIN LATERAL jsonb_array_elements(
     CASE WHEN jsonb_typeof(o.raw_payload_json->'line_items') = 'array'
          THEN o.raw_payload_json->'line_items' ELSE '[]'::jsonb END) AS li
   WHERE o.connector_id = :cid AND (o.status = 'pending' OR o.awaiting_dependency)
+    AND o.updated_at < COALESCE(CAST(:before AS timestamp), 'infinity'::timestamp)
     AND jsonb_typeof(li) = 'object'
-) AS line
+)
+SELECT DISTINCT line.product_id, line.variation_id FROM line
 WHERE line.product_id IS NOT NULL
   AND NOT EXISTS (
     SELECT 1 FROM external_product p WHERE p.connector_id = :cid
@@ -86,15 +93,38 @@ class GoneProductRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    def clock(self) -> datetime:
+        """The server's `localtimestamp`: what `updated_at` of a row written after it holds
+        at least."""
+        with self._engine.connect() as conn:
+            return conn.execute(sa.text("SELECT localtimestamp")).scalar_one()  # type: ignore[no-any-return]
+
     def unknown_line_targets(
-        self, connector_id: UUID, source: str, *, limit: int
+        self,
+        connector_id: UUID,
+        source: str,
+        *,
+        limit: int,
+        seen: Collection[LineTarget] = (),
+        stored_before: datetime | None = None,
     ) -> list[LineTarget]:
         """Products or variations that orders still to map name and that we never stored,
-        never mapped and never asked the shop about; at most `limit`, lowest id first."""
+        never mapped and never asked the shop about; at most `limit`, lowest id first.
+
+        With `stored_before`, only orders stored before it are read from the table, and
+        `seen` gives the lines of the orders stored since (the caller parsed them)."""
+        ordered = sorted(seen, key=lambda t: (t.product_id, t.variation_id or ""))
         with self._engine.connect() as conn:
             rows = conn.execute(
                 sa.text(_UNKNOWN_LINE_TARGETS_SQL),
-                {"cid": connector_id, "source": source, "n": limit},
+                {
+                    "cid": connector_id,
+                    "source": source,
+                    "n": limit,
+                    "pids": [t.product_id for t in ordered],
+                    "vids": [t.variation_id for t in ordered],
+                    "before": stored_before,
+                },
             ).all()
         return [LineTarget(product_id, variation_id) for product_id, variation_id in rows]
 

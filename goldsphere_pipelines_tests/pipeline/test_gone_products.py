@@ -4,10 +4,16 @@ old orders name products deleted before the first sync."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from goldsphere_pipelines.connectors import rules as rule_service
+from goldsphere_pipelines.connectors.gone_products import collect_line_targets
 from goldsphere_pipelines.mapping import RuleSpec
+from goldsphere_pipelines.storage.goldsphere import reference_source
+from goldsphere_pipelines.storage.gone_products import GoneProductRepository
 from goldsphere_pipelines_tests.pipeline.conftest import register, scalar, sync
 from goldsphere_pipelines_tests.rules.support import ensure_reference_data
 
@@ -234,3 +240,48 @@ def test_on_the_mixed_dialect_gone_lines_map_and_the_doctor_fixes_the_rest(
         )
         == 0
     )
+
+
+def test_lines_read_from_parsed_pages_find_what_the_stored_orders_would(pipeline_db, shop_factory):
+    """The extract hands over the lines it parsed and the server's time before it wrote;
+    together with the orders stored before that time they name exactly what reading every
+    pending order back from the table names."""
+
+    connector = register(pipeline_db, shop_factory())
+    lines = [
+        {"product_id": 901, "variation_id": 0},
+        {"product_id": "902", "variation_id": 9021},
+        {"product_id": 903.0},  # a float: li->>'product_id' reads '903.0', no id
+        {"product_id": True},
+        {"product_id": 0, "variation_id": 904},
+        {"product_id": "0905"},
+        "not a line",
+    ]
+    orders = [
+        {"id": 1, "line_items": lines[:3]},
+        {"id": 2, "line_items": lines[3:]},
+        {"id": 3, "line_items": {"not": "a list"}},
+    ]
+    repository = GoneProductRepository(pipeline_db)
+    with pipeline_db.begin() as conn:
+        for order in orders:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO external_order (connector_id, external_id, raw_payload_json, "
+                    "payload_hash, status) VALUES (:c, :e, CAST(:p AS jsonb), 'h', 'pending')"
+                ),
+                {"c": connector.id, "e": str(order["id"]), "p": json.dumps(order)},
+            )
+    source = reference_source(connector.id)
+
+    def ids(**kwargs) -> set[tuple[str, str | None]]:
+        found = repository.unknown_line_targets(connector.id, source, limit=100, **kwargs)
+        return {(t.product_id, t.variation_id) for t in found}
+
+    from_table = ids()
+    assert from_table == {("901", None), ("902", "9021")}
+    seen: set = set()
+    collect_line_targets(orders, seen)
+    assert ids(seen=seen, stored_before=datetime(2000, 1, 1)) == from_table
+    assert ids(stored_before=repository.clock()) == from_table
+    assert ids(stored_before=datetime(2000, 1, 1)) == set()
