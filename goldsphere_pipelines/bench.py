@@ -238,6 +238,48 @@ def _orders_meant_to_map(engine: sa.Engine, config: SandboxConfig) -> dict[str, 
     }
 
 
+def measured_sync(
+    engine: sa.Engine,
+    instance: dg.DagsterInstance,
+    resources: dict[str, Any],
+    shop: Any,
+    memory: PeakMemory,
+    options: BenchOptions,
+    *,
+    reconcile_only: bool = False,
+) -> dict[str, Any]:
+    """Materialize the bench connector once, in this process, and return the phase's
+    figures: `_phase_figures`, the CPU seconds of this process and of the store, success."""
+    from goldsphere_pipelines.defs.run_sync import materialize_connector
+
+    store_process = psutil.Process(shop.pid)
+    shop.reset_stats()
+    memory.reset()
+    store_cpu = _cpu_seconds(store_process)
+    cpu = time.process_time()
+    started = time.perf_counter()
+    outcome = materialize_connector(
+        BENCH_CONNECTOR,
+        instance=instance,
+        trigger="bench",
+        resources=resources,
+        with_checks=False,
+        log_level="WARNING",
+        reconcile_only=reconcile_only,
+    )
+    wall = time.perf_counter() - started
+    run = list_runs(engine, BENCH_CONNECTOR, limit=1)[0]
+    figures = _phase_figures(run.stats, wall, shop.stats().requests, memory.peak_mb, options)
+    # Where the time went: a phase near cpu_seconds ÷ cores is bound by computation, not
+    # by the store's latency.
+    figures["cpu_seconds"] = {
+        "syncing_process": round(time.process_time() - cpu, 2),
+        "sandbox_store": round(_cpu_seconds(store_process) - store_cpu, 2),
+    }
+    figures["success"] = outcome.success and run.status == "success"
+    return figures
+
+
 def _cpu_seconds(process: psutil.Process) -> float:
     times = process.cpu_times()
     return float(times.user + times.system)
@@ -290,7 +332,6 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
         GoldsphereDatabase,
         WooCommerceResource,
     )
-    from goldsphere_pipelines.defs.run_sync import materialize_connector
 
     say = echo or (lambda _msg: None)
     config = SandboxConfig(
@@ -320,38 +361,19 @@ def run_benchmark(options: BenchOptions, echo: Any = None) -> dict[str, Any]:
             instance = dg.DagsterInstance.ephemeral()
             rng = random.Random(options.seed)  # noqa: S311 (which records change, not secrets)
 
-            store_process = psutil.Process(shop.pid)
-
             def phase(name: str, *, reconcile_only: bool = False) -> None:
-                shop.reset_stats()
-                memory.reset()
                 rss_before = psutil.Process().memory_info().rss / 2**20
                 say(f"phase {name} …")
-                store_cpu = _cpu_seconds(store_process)
-                cpu = time.process_time()
-                started = time.perf_counter()
-                outcome = materialize_connector(
-                    BENCH_CONNECTOR,
-                    instance=instance,
-                    trigger="bench",
-                    resources=resources,
-                    with_checks=False,
-                    log_level="WARNING",
+                figures = measured_sync(
+                    engine,
+                    instance,
+                    resources,
+                    shop,
+                    memory,
+                    options,
                     reconcile_only=reconcile_only,
                 )
-                wall = time.perf_counter() - started
-                run = list_runs(engine, BENCH_CONNECTOR, limit=1)[0]
-                figures = _phase_figures(
-                    run.stats, wall, shop.stats().requests, memory.peak_mb, options
-                )
-                # Where the time went: a phase near cpu_seconds ÷ cores is bound by
-                # computation, not by the store's latency.
-                figures["cpu_seconds"] = {
-                    "syncing_process": round(time.process_time() - cpu, 2),
-                    "sandbox_store": round(_cpu_seconds(store_process) - store_cpu, 2),
-                }
                 figures["extra_rss_mb"] = round(figures["peak_rss_mb"] - rss_before, 1)
-                figures["success"] = outcome.success and run.status == "success"
                 result["phases"][name] = figures
                 bound = figures[
                     "reconcile_lower_bound_seconds"

@@ -41,11 +41,10 @@ from goldsphere_pipelines.bench import (
     BenchOptions,
     PeakMemory,
     _cpu_seconds,
-    _phase_figures,
     bench_connector,
     fresh_database,
+    measured_sync,
 )
-from goldsphere_pipelines.connectors.runs import list_runs
 from goldsphere_pipelines.sandbox import (
     RunningSandbox,
     SandboxConfig,
@@ -348,12 +347,10 @@ def run_our_pipeline(shop: SandboxProcess, options: SideBySideOptions) -> dict[s
         GoldsphereDatabase,
         WooCommerceResource,
     )
-    from goldsphere_pipelines.defs.run_sync import materialize_connector
 
     assert shop.ca_cert_path is not None
     bench_options = options.bench_options()
     ca_pem = shop.ca_cert_path.read_text()
-    store_process = psutil.Process(shop.pid)
     with (
         fresh_database() as url,
         PeakMemory() as memory,
@@ -365,26 +362,8 @@ def run_our_pipeline(shop: SandboxProcess, options: SideBySideOptions) -> dict[s
             "sync": ConnectorSync(),
         }
         instance = dg.DagsterInstance.ephemeral()
-        shop.reset_stats()
-        memory.reset()
-        store_cpu = _cpu_seconds(store_process)
-        cpu = time.process_time()
         load = os.getloadavg()
-        started = time.perf_counter()
-        outcome = materialize_connector(
-            BENCH_CONNECTOR,
-            instance=instance,
-            trigger="bench",
-            resources=resources,
-            with_checks=False,
-            log_level="WARNING",
-        )
-        wall = time.perf_counter() - started
-        cpu = time.process_time() - cpu
-        run = list_runs(engine, BENCH_CONNECTOR, limit=1)[0]
-        figures = _phase_figures(
-            run.stats, wall, shop.stats().requests, memory.peak_mb, bench_options
-        )
+        figures = measured_sync(engine, instance, resources, shop, memory, bench_options)
         steps = figures["steps"]
         return {
             "wall_seconds": figures["wall_seconds"],
@@ -400,13 +379,10 @@ def run_our_pipeline(shop: SandboxProcess, options: SideBySideOptions) -> dict[s
             "extract_seconds": figures["extract_seconds"],
             "rows_written": figures["rows_written"],
             "peak_rss_mb": figures["peak_rss_mb"],
-            "cpu_seconds": {
-                "syncing_process": round(cpu, 2),
-                "sandbox_store": round(_cpu_seconds(store_process) - store_cpu, 2),
-            },
+            "cpu_seconds": figures["cpu_seconds"],
             "load_average_at_start": [round(x, 2) for x in load],
             "step_seconds": {step: round(steps[step].get("seconds", 0.0), 2) for step in steps},
-            "success": outcome.success and run.status == "success",
+            "success": figures["success"],
         }
 
 
