@@ -42,6 +42,27 @@ class SingleRecordReader(Protocol):
     def get_variation(self, product_id: int, variation_id: int) -> dict[str, Any]: ...
 
 
+class GoneProductCheck:
+    """The check of one orders extract: started before it writes (the server's clock),
+    fed the lines it parses (`lines`, for `extract_orders(line_targets=...)`), confirmed
+    after it."""
+
+    def __init__(self, engine: Engine, connector_id: UUID) -> None:
+        self._engine = engine
+        self._connector_id = connector_id
+        self._stored_before = GoneProductRepository(engine).clock()
+        self.lines: set[LineTarget] = set()
+
+    def confirm(self, reader: SingleRecordReader) -> int:
+        return confirm_gone_products(
+            self._engine,
+            self._connector_id,
+            reader,
+            seen=self.lines,
+            stored_before=self._stored_before,
+        )
+
+
 def confirm_gone_products(
     engine: Engine,
     connector_id: UUID,

@@ -16,7 +16,7 @@ import dagster as dg
 from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.extract import extract_orders, extract_products
-from goldsphere_pipelines.connectors.gone_products import confirm_gone_products
+from goldsphere_pipelines.connectors.gone_products import GoneProductCheck
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.store_client import verify_store_for_sync
 from goldsphere_pipelines.connectors.sync_session import SyncSession
@@ -31,7 +31,6 @@ from goldsphere_pipelines.defs.resources import (
 )
 from goldsphere_pipelines.errors import GoldsphereError
 from goldsphere_pipelines.storage.external_records import ExternalRecordRepository, RecordKind
-from goldsphere_pipelines.storage.gone_products import GoneProductRepository, LineTarget
 from goldsphere_pipelines.storage.sync_state import StoreFactsRepository
 
 OWNERS = ["team:goldsphere-data"]
@@ -226,8 +225,7 @@ def external_order(
 
     def work() -> StepStats:
         with woocommerce.client_for(engine, connector) as client:
-            lines: set[LineTarget] = set()
-            stored_before = GoneProductRepository(engine).clock()
+            gone_check = GoneProductCheck(engine, connector.id)
             stats = extract_orders(
                 engine,
                 connector.id,
@@ -235,14 +233,12 @@ def external_order(
                 sync.settings,
                 now=utc_now(),
                 progress=_progress(context, "orders", session),
-                line_targets=lines,
+                line_targets=gone_check.lines,
             )
             # Products the orders name and we never saw: the shop says which are gone. Its
             # time is the step's too (it once hid 21 s of a large shop's sync).
             checking = time.monotonic()
-            stats.gone_products = confirm_gone_products(
-                engine, connector.id, client, seen=lines, stored_before=stored_before
-            )
+            stats.gone_products = gone_check.confirm(client)
             stats.seconds += time.monotonic() - checking
             stats.requests = client.stats.requests
             stats.retries = client.stats.retries
