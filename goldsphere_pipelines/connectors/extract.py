@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.deletions import mark_deleted, mark_restored
 from goldsphere_pipelines.connectors.gone_products import collect_line_targets
+from goldsphere_pipelines.connectors.pass_listing import PassListing
 from goldsphere_pipelines.connectors.raw_records import RecordError, to_raw_record
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.sync_settings import SyncSettings
@@ -100,6 +101,7 @@ class _Extractor:
         entity: Entity,
         settings: SyncSettings,
         now: datetime,
+        listing: PassListing | None = None,
     ) -> None:
         self.connector_id = connector_id
         self.entity: Entity = entity
@@ -123,6 +125,8 @@ class _Extractor:
             else DeletionStateRepository(engine, self.kind).deleted_ids(connector_id)
         )
         self.listed_deleted: list[str] = []
+        # Only a full pass reads the whole collection: a delta's ids say nothing of the rest.
+        self.listing = listing if self.plan.mode == "full" else None
 
     def convert_top_level(self, payloads: list[Any]) -> list[RawRecord]:
         return self.convert([(payload, None) for payload in payloads])
@@ -193,6 +197,8 @@ class _Extractor:
         are not part of the shop's catalogue.
         """
         for page in pages:
+            if self.listing is not None:
+                self.listing.add_trash(page.records)
             rows: list[RawRecord] = []
             for payload in page.records:
                 converted = to_raw_record(self.kind, payload)
@@ -223,6 +229,8 @@ class _Extractor:
 
     def finish(self) -> None:
         """Advance the watermark; everything read is committed by now."""
+        if self.listing is not None:
+            self.listing.complete = True
         if self.stats.new + self.stats.changed >= BULK_LOAD_ROWS:
             self.records.refresh_statistics()
         if self.max_modified is None:
@@ -274,6 +282,7 @@ def extract_products(
     *,
     now: datetime,
     progress: Any = None,
+    listing: PassListing | None = None,
 ) -> StepStats:
     """Products and the variations of variable products that are new or changed.
 
@@ -283,16 +292,19 @@ def extract_products(
     `WRITE_BATCH`, whichever products they belong to, by the writer threads. On a
     reconciliation pass every variable product's variations are read, so product pages go
     to the writer threads too; a delta pass writes each page itself, as it needs to know
-    which products changed before asking for their variations.
+    which products changed before asking for their variations. A full pass fills
+    `listing` with every id it read (`connectors.pass_listing`).
     """
     started = time.monotonic()
-    ex = _Extractor(engine, connector_id, "products", settings, now)
+    ex = _Extractor(engine, connector_id, "products", settings, now, listing)
     with WriteBehind(ex.count, engine=engine) as writer:
 
         def variable_ids() -> Iterator[int]:
             # Pulled by the variation fetcher whenever it has room for more products.
             for page in reader.iter_products(**_filters(ex.plan)):
                 ex.stats.pages += 1
+                if ex.listing is not None:
+                    ex.listing.add_live(page.records)
                 if ex.plan.reconcile:
                     writer.submit(partial(ex.upsert, ex.convert_top_level(page.records)))
                     written: list[RawRecord] = []
@@ -310,6 +322,8 @@ def extract_products(
         batch = _WriteBatch(writer, ex.upsert)
         for product_id, variations in reader.iter_variations_many(variable_ids()):
             ex.stats.variation_requests += 1
+            if ex.listing is not None:
+                ex.listing.add_variations(product_id, variations)
             handed = batch.add(ex.convert([(v, str(product_id)) for v in variations]))
             if handed and progress is not None:
                 progress(ex.stats)
@@ -346,18 +360,21 @@ def extract_orders(
     now: datetime,
     progress: Any = None,
     line_targets: set[LineTarget] | None = None,
+    listing: PassListing | None = None,
 ) -> StepStats:
     """Orders, page by page, written by writer threads while the next pages are fetched
     and converted. A page goes to the writers at once when they are idle (a slow store's
     pages are stored as they arrive); while they are busy, pages gather into batches of
     `WRITE_BATCH`. `line_targets` collects what the orders' lines name (for
-    `confirm_gone_products`)."""
+    `confirm_gone_products`); a full pass fills `listing` with every id it read."""
     started = time.monotonic()
-    ex = _Extractor(engine, connector_id, "orders", settings, now)
+    ex = _Extractor(engine, connector_id, "orders", settings, now, listing)
     with WriteBehind(ex.count, engine=engine) as writer:
         batch = _WriteBatch(writer, ex.upsert)
         for page in reader.iter_orders(**_filters(ex.plan)):
             ex.stats.pages += 1
+            if ex.listing is not None:
+                ex.listing.add_live(page.records)
             if line_targets is not None:
                 collect_line_targets(page.records, line_targets)
             batch.add(ex.convert_top_level(page.records), or_when_idle=True)

@@ -10,7 +10,7 @@ from goldsphere_pipelines.connectors.raw_records import RecordError
 # The run row and the UI show the first errors; the rest are counted.
 MAX_ERRORS_KEPT = 50
 MAX_SAMPLE = 5
-_ONLY_WHEN_SET = frozenset({"mapping_report", "sample", "producers_created"})
+_ONLY_WHEN_SET = frozenset({"mapping_report", "sample", "producers_created", "listings"})
 
 
 @dataclass
@@ -31,9 +31,9 @@ class StepStats:
     """Of `failed`, the orders missing only a product or user: mapped again on every sync."""
     not_sellable: int = 0
     requeued: int = 0
+    """Orders that were awaiting a dependency when the step began, mapped again by it."""
     producers_created: list[str] = field(default_factory=list)
     """Producers created from the bullion knowledge file (`create_missing_producers`)."""
-    """Orders that were awaiting a dependency when the step began, mapped again by it."""
     held: int = 0
     """Records held as not deleted when a reconciliation began."""
     trash_listed: int = 0
@@ -44,6 +44,9 @@ class StepStats:
     """Records marked deleted because a complete id listing no longer has them."""
     restored: int = 0
     """Records held as deleted that the shop lists again: mapped anew."""
+    listings: dict[str, str] = field(default_factory=dict)
+    """Reconciliation: what each kind was compared with ("id listing", or "this sync's
+    full read" when the sync's extract had just read the kind whole)."""
     pages: int = 0
     requests: int = 0
     retries: int = 0

@@ -20,8 +20,10 @@ from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.gc_tuning import fewer_collections
 from goldsphere_pipelines.connectors.models import Connector
+from goldsphere_pipelines.connectors.pass_listing import PassListing
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.errors import GoldsphereError
+from goldsphere_pipelines.storage.external_records import RecordKind
 from goldsphere_pipelines.storage.locks import HeldLock, connector_sync_lock
 from goldsphere_pipelines.storage.sync_runs import SyncRunRepository
 
@@ -49,6 +51,8 @@ class SyncSession:
     lock: HeldLock
     step_modes: dict[str, str] = field(default_factory=dict)
     """The mode of each step run so far (an extract's `full` or `delta`), by step name."""
+    read_in_full: dict[RecordKind, PassListing] = field(default_factory=dict)
+    """The ids each full extract of this run read, for its reconciliation (taken by it)."""
 
     @classmethod
     @contextmanager

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from goldsphere_pipelines.connectors.extract import extract_orders, extract_products
 from goldsphere_pipelines.connectors.gone_products import GoneProductCheck
+from goldsphere_pipelines.connectors.pass_listing import PassListing
 from goldsphere_pipelines.connectors.stats import StepStats
 from goldsphere_pipelines.connectors.store_client import verify_store_for_sync
 from goldsphere_pipelines.connectors.sync_session import SyncSession
@@ -104,6 +105,14 @@ def _requeue_for_remap(
         context.log.info(f"Re-mapping: {requeued} stored {kind} records sent back to mapping")
 
 
+def _read_in_full(session: SyncSession, kind: RecordKind) -> PassListing:
+    """Where an extract records the ids of a full read, for this run's reconciliation
+    (`goldsphere/deletions`), which then lists the shop only for what the read missed."""
+    listing = PassListing()
+    session.read_in_full[kind] = listing
+    return listing
+
+
 def _result(
     engine: Engine, session: SyncSession, kind: RecordKind, stats: StepStats, *, raw: bool
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
@@ -150,6 +159,7 @@ def external_product(
                 sync.settings,
                 now=utc_now(),
                 progress=_progress(context, "products", session),
+                listing=_read_in_full(session, "product"),
             )
             stats.requests = client.stats.requests
             stats.retries = client.stats.retries
@@ -234,6 +244,7 @@ def external_order(
                 now=utc_now(),
                 progress=_progress(context, "orders", session),
                 line_targets=gone_check.lines,
+                listing=_read_in_full(session, "order"),
             )
             # Products the orders name and we never saw: the shop says which are gone. Its
             # time is the step's too (it once hid 21 s of a large shop's sync).

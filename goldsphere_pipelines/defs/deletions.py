@@ -1,7 +1,9 @@
 """Records the shop deleted for good, found by reconciliation (`connectors.reconcile`).
 
 The `goldsphere/deletions` asset runs after both extracts. In a sync it reconciles the
-kinds that sync read in full (a delta cannot tell a deletion from no change); materialized
+kinds that sync read in full (a delta cannot tell a deletion from no change), against the
+ids those full reads listed (the shop is listed only for what they could not vouch for);
+materialized
 alone (the `reconcile_connector` job, its schedule, `goldsphere connectors reconcile`, the
 admin API) it reconciles products and orders. A pass stopped by its guards materializes
 with the reason and marks nothing; the `reconciliation_findings` check shows it.
@@ -65,7 +67,12 @@ def deletions(
         with woocommerce.client_for(engine, connector) as client:
             try:
                 stats = reconcile(
-                    engine, connector.id, client, kinds=kinds, force=sync.force_reconcile
+                    engine,
+                    connector.id,
+                    client,
+                    kinds=kinds,
+                    force=sync.force_reconcile,
+                    read_in_full=session.read_in_full,
                 )
             except ReconcileStopped as stopped:
                 context.log.warning(stopped.message)
@@ -75,6 +82,7 @@ def deletions(
             return stats
 
     stats = session.step(RECONCILE_STEP, work)
+    session.read_in_full.clear()
     deleted = sum(
         sum(DeletionStateRepository(engine, kind).counts(connector.id).values()) for kind in KINDS
     )
