@@ -32,6 +32,7 @@ MAX_CHECKS_PER_SYNC = 200
 CHECKS_AT_ONCE = 8
 # An id as the SQL of `unknown_line_targets` takes one (what `li->>'product_id'` reads).
 _ID = re.compile(r"[1-9][0-9]{0,17}")
+_ID_LIMIT = 10**18
 
 
 class SingleRecordReader(Protocol):
@@ -124,7 +125,6 @@ def collect_line_targets(orders: Iterable[Any], into: set[LineTarget]) -> None:
 
 
 def _id_text(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    text = str(value) if isinstance(value, int) else value
-    return text if isinstance(text, str) and _ID.fullmatch(text) else None
+    if type(value) is int:  # the usual case, and never a bool
+        return str(value) if 0 < value < _ID_LIMIT else None
+    return value if isinstance(value, str) and _ID.fullmatch(value) else None

@@ -42,12 +42,14 @@ def test_a_full_read_lists_exactly_what_the_shops_id_listings_list(pipeline_db, 
         extract_orders(
             pipeline_db, connector.id, client, SyncSettings(), now=utc_now(), listing=orders
         )
-        assert products.usable and orders.usable
+        assert products.usable
+        assert orders.usable
         for listing, collection in ((products, "/products"), (orders, "/orders")):
             live = client.list_ids(collection).ids
             trash = client.list_ids(collection, {"status": "trash"}).ids
             assert sorted(listing.live) == sorted(live)
-            assert sorted(listing.trash) == sorted(trash) and trashed[collection] in trash
+            assert sorted(listing.trash) == sorted(trash)
+            assert trashed[collection] in trash
         assert products.variations, "the shop has variable products"
         for parent, variations in products.variations.items():
             assert sorted(variations) == sorted(
@@ -64,7 +66,8 @@ def test_a_delta_read_lists_nothing(pipeline_db, shop_factory):
             pipeline_db, connector.id, client, SyncSettings(), now=utc_now(), listing=listing
         )
     assert stats.mode == "delta"
-    assert not listing.usable and len(listing.live) == 0
+    assert not listing.usable
+    assert len(listing.live) == 0
 
 
 def test_a_full_sync_marks_what_the_shop_deleted_without_listing_it_again(
@@ -117,6 +120,7 @@ def test_what_a_full_read_cannot_vouch_for_is_listed_again(pipeline_db, shop_fac
         )
         requests = client.stats.requests
     assert stats.listings == {"product": "this sync's full read", "order": "id listing"}
-    assert stats.gone == 1 and stats.held > 0
+    assert stats.gone == 1
+    assert stats.held > 0
     assert _deleted_how(pipeline_db, "external_product", connector, variation) == "gone"
     assert requests > len(store.variable_product_ids()), "orders and every parent's variations"
