@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
@@ -35,6 +35,7 @@ from goldsphere_pipelines.mapping import (
     map_product,
     normalize_email,
     normalize_name,
+    order_fields_read,
 )
 from goldsphere_pipelines.mapping.inference import planned_producer_id
 from goldsphere_pipelines.mapping.shop_hints import CatalogueGroup, ShopHints
@@ -255,12 +256,17 @@ def _map_pending(
     map_batch: Callable[[list[PendingRecord]], MappedBatch],
     progress: Progress,
     stats: StepStats,
+    fields: Collection[str] | None = None,
 ) -> None:
     """Every pending row of `kind`, batch by batch: each batch commits in a writer thread
-    while the next one is mapped here."""
+    while the next one is mapped here, and the one after is read. `fields`: the payloads'
+    top-level keys the mapper reads (None: all)."""
     records = ExternalRecordRepository(engine, kind)
+    pending = records.iter_pending(
+        connector_id, batch_size=settings.mapping_batch_size, fields=fields
+    )
     with WriteBehind[None](lambda _: None, engine=engine) as writer:
-        for batch in records.iter_pending(connector_id, batch_size=settings.mapping_batch_size):
+        for batch in pending:
             write_rows, outcomes = map_batch(batch)
             writer.submit(partial(_commit_batch, engine, kind, connector_id, write_rows, outcomes))
             if progress is not None:
@@ -452,7 +458,16 @@ def map_pending_orders(
 
         return write, outcomes
 
-    _map_pending(engine, connector_id, "order", settings, map_batch, progress, stats)
+    _map_pending(
+        engine,
+        connector_id,
+        "order",
+        settings,
+        map_batch,
+        progress,
+        stats,
+        fields=order_fields_read(mapping),
+    )
     stats.seconds = time.monotonic() - started
     return stats
 

@@ -14,6 +14,7 @@ from goldsphere_pipelines.mapping.orders import (
     MappedOrderItem,
     OrderMappingResult,
     map_order,
+    order_fields_read,
 )
 from goldsphere_pipelines.mapping.products import MappedProduct, ProductMappingResult, map_product
 from goldsphere_pipelines.mapping.rules import (
@@ -49,6 +50,7 @@ __all__ = [
     "map_product",
     "normalize_email",
     "normalize_name",
+    "order_fields_read",
     "parse_rule",
     "validate_rule",
 ]

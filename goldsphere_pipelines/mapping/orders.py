@@ -21,7 +21,7 @@ from goldsphere_pipelines.mapping.errors import DEPENDENCY_CODES, MappingError, 
 from goldsphere_pipelines.mapping.line_products import GoneProducts, product_from_line
 from goldsphere_pipelines.mapping.lookups import OrderLookups
 from goldsphere_pipelines.mapping.normalize import normalize_email
-from goldsphere_pipelines.mapping.paths import MAX_CANDIDATES
+from goldsphere_pipelines.mapping.paths import MAX_CANDIDATES, Key
 from goldsphere_pipelines.mapping.products import MappedProduct
 from goldsphere_pipelines.mapping.record_checks import internal_error, record_id, wrong_type
 from goldsphere_pipelines.mapping.rules import CompiledMapping
@@ -167,6 +167,23 @@ def map_order_reference(
         return _map_order(payload, mapping, lookups, gone_products, _reference(mapping))
     except Exception as exc:  # noqa: BLE001 - as map_order
         return OrderMappingResult(order=None, errors=[internal_error(exc)])
+
+
+def order_fields_read(mapping: CompiledMapping) -> frozenset[str] | None:
+    """The top-level keys of an order payload that mapping it with `mapping` can read:
+    the order's id, and the first field of every rule's source paths (a path always
+    begins with a field name; line items are read whole, as their rules and products
+    built from them may read any of their fields). `map_order` gives the same result for
+    the payload cut down to these keys as for the whole payload. None when some path
+    would not begin with a field name: then the whole payload is needed."""
+    keys = {"id"}
+    for rule in mapping.rules.values():
+        for path in rule.paths:
+            first = path.steps[0] if path.steps else None
+            if not isinstance(first, Key):
+                return None
+            keys.add(first.name)
+    return frozenset(keys)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ at all, so a re-sync of an unchanged store writes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -224,33 +225,58 @@ class ExternalRecordRepository:
                 ).scalar_one()
             )
 
-    def iter_pending(self, connector_id: UUID, *, batch_size: int) -> Iterator[list[PendingRecord]]:
-        """Pending rows in batches, by primary key; each batch is read when the last is done.
+    def iter_pending(
+        self,
+        connector_id: UUID,
+        *,
+        batch_size: int,
+        fields: Collection[str] | None = None,
+    ) -> Iterator[list[PendingRecord]]:
+        """Pending rows in batches, by primary key; the next batch is read (in a thread of
+        its own) while the caller handles this one, never more than one batch ahead.
 
         Keyset paging on the id: each row is read once per pass, whether or not the outcome
         of an earlier batch has been committed yet (writers commit behind the reader).
+        Reading ahead changes none of that: the next batch starts after this one's last id,
+        known as soon as this one is read, and handling a batch writes only its own rows.
+        While the caller maps one batch, PostgreSQL turns the next one's payloads into text
+        and sends them: a mapping step no longer waits for it.
+
+        `fields`: only these top-level keys of each object payload are read (a payload that
+        is not an object is read whole); what a mapper never looks at is neither sent nor
+        parsed.
         """
-        last_id: UUID | None = None
-        while True:
+        sql = {after: self.pending_batch_sql(after=after, fields=fields) for after in (False, True)}
+
+        def read(last_id: UUID | None) -> list[PendingRecord]:
+            parameters: dict[str, Any] = {"cid": connector_id, "last": last_id, "n": batch_size}
+            if fields is not None:
+                parameters["fields"] = list(fields)
             with self._engine.connect() as conn:
-                rows = conn.execute(
-                    sa.text(self.pending_batch_sql(after=last_id is not None)),
-                    {"cid": connector_id, "last": last_id, "n": batch_size},
-                ).all()
-            if not rows:
-                return
-            yield [
+                rows = conn.execute(sa.text(sql[last_id is not None]), parameters).all()
+            return [
                 PendingRecord(r.id, r.external_id, r.parent_external_id, orjson.loads(r.payload))
                 for r in rows
             ]
-            last_id = rows[-1].id
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="goldsphere-reader") as reader:
+            batch = read(None)
+            while batch:
+                ahead = reader.submit(read, batch[-1].row_id)
+                try:
+                    yield batch
+                except GeneratorExit:
+                    ahead.cancel()
+                    raise
+                batch = ahead.result()
 
     def known_hashes_sql(self) -> str:
         """(external id, stored hash or NULL) for each of `:ids` of the connector `:cid`."""
         return by_external_ids_sql("t.payload_hash", self._table, "t.connector_id = :cid")
 
-    def pending_batch_sql(self, *, after: bool) -> str:
-        """The next `:n` rows to map, after id `:last` when `after`.
+    def pending_batch_sql(self, *, after: bool, fields: Collection[str] | None = None) -> str:
+        """The next `:n` rows to map, after id `:last` when `after`; with `fields`, each
+        object payload holds only the top-level keys of the text array `:fields`.
 
         The ids are chosen first, as an array: the rows are then fetched by primary key
         whatever PostgreSQL thinks of a fresh table's size (an IN (subquery) was planned as
@@ -266,9 +292,18 @@ class ExternalRecordRepository:
             if self._kind == "order"
             else "status = 'pending'"
         )
+        payload = (
+            "raw_payload_json"
+            if fields is None
+            # jsonb keeps an object's keys in one order whatever was removed: the keys kept
+            # arrive in the order the whole payload has them.
+            else "CASE WHEN jsonb_typeof(raw_payload_json) = 'object' THEN raw_payload_json - "
+            "ARRAY(SELECT k FROM jsonb_object_keys(raw_payload_json) AS k "
+            "WHERE k <> ALL(CAST(:fields AS text[]))) ELSE raw_payload_json END"
+        )
         return (
             f"SELECT id, external_id, {parent_col} AS parent_external_id, "
-            f"raw_payload_json::text AS payload FROM {self._table} "
+            f"({payload})::text AS payload FROM {self._table} "
             f"WHERE id = ANY(ARRAY(SELECT id FROM {self._table} "
             f"WHERE connector_id = :cid AND {wanted}{' AND id > :last' if after else ''} "
             "ORDER BY id LIMIT :n)) ORDER BY id"

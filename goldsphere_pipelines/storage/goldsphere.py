@@ -7,8 +7,8 @@ The connector holds the per-connector sync lock while it writes, and every refer
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -275,22 +275,7 @@ class GoldsphereRepository:
                 "orderstatus = EXCLUDED.orderstatus, payment_status = EXCLUDED.payment_status, "
                 "paid_at = EXCLUDED.paid_at, updatedat = now()"
             ),
-            {
-                "batch": _document(
-                    [
-                        {
-                            "id": order_id,
-                            "userid": o.user_id,
-                            "type": o.type,
-                            "orderstatus": o.order_status,
-                            "payment_status": o.payment_status,
-                            "paid_at": _utc_naive(o.paid_at),
-                            "createdat": _utc_naive(o.created_at),
-                        }
-                        for order_id, o in zip(order_ids, orders, strict=True)
-                    ]
-                )
-            },
+            {"batch": _orders_document(order_ids, orders)},
         )
         # Items are replaced as a whole: a shop edit can add, drop or reorder lines. An
         # order seen for the first time has none yet.
@@ -300,18 +285,7 @@ class GoldsphereRepository:
                 sa.text("DELETE FROM order_items WHERE orderid = ANY(CAST(:ids AS uuid[]))"),
                 {"ids": known_ids},
             )
-        items = [
-            {
-                "orderid": order_id,
-                "productid": i.product_id,
-                "productname": i.product_name,
-                "quantity": i.quantity,
-                "unitprice": i.unit_price,
-                "totalprice": i.total_price,
-            }
-            for order_id, o in zip(order_ids, orders, strict=True)
-            for i in o.items
-        ]
+        items = _items_document(order_ids, orders)
         if items:
             conn.execute(
                 sa.text(
@@ -321,7 +295,7 @@ class GoldsphereRepository:
                     "productid uuid, productname text, quantity numeric, unitprice numeric, "
                     "totalprice numeric)"
                 ),
-                {"batch": _document(items)},
+                {"batch": items},
             )
         _insert_new_references(conn, source, "order", ids)
         return {external_id: internal for external_id, (internal, _) in ids.items()}
@@ -359,6 +333,47 @@ def _product_values(internal_id: UUID, p: ProductRow) -> dict[str, object]:
     }
 
 
+def _orders_document(order_ids: Sequence[UUID], orders: Sequence[OrderRow]) -> str:
+    """The orders of a batch as `upsert_orders` sends them (one JSON array)."""
+    return _document(
+        [
+            {
+                "id": order_id,
+                "userid": o.user_id,
+                "type": o.type,
+                "orderstatus": o.order_status,
+                "payment_status": o.payment_status,
+                "paid_at": _utc_naive(o.paid_at),
+                "createdat": _utc_naive(o.created_at),
+            }
+            for order_id, o in zip(order_ids, orders, strict=True)
+        ]
+    )
+
+
+def _items_document(order_ids: Sequence[UUID], orders: Sequence[OrderRow]) -> str | None:
+    """The items of a batch's orders as one JSON array, None when there are none: the text
+    `_document` writes, with each Decimal turned into text here rather than by orjson's
+    call back into Python for every one of them (three per item)."""
+    items = [
+        {
+            "orderid": order_id,
+            "productid": i.product_id,
+            "productname": i.product_name,
+            "quantity": _decimal_text(i.quantity),
+            "unitprice": _decimal_text(i.unit_price),
+            "totalprice": _decimal_text(i.total_price),
+        }
+        for order_id, o in zip(order_ids, orders, strict=True)
+        for i in o.items
+    ]
+    return _document(items) if items else None
+
+
+def _decimal_text(value: object) -> object:
+    return str(value) if type(value) is Decimal else value
+
+
 def _document(rows: Sequence[Mapping[str, object]]) -> str:
     """A batch as one JSON array (Decimals as strings: exact, never through float)."""
     return orjson.dumps(rows, default=_json_default).decode()
@@ -374,6 +389,8 @@ def _utc_naive(value: datetime | None) -> datetime | None:
     """`timestamp` columns hold UTC without an offset."""
     if value is None or value.tzinfo is None:
         return value
+    if value.tzinfo is UTC:  # what the mapper gives: no conversion to make
+        return value.replace(tzinfo=None)
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -392,9 +409,18 @@ def _resolve_ids(
         {"source": source, "type": entity_type, "ids": list(external_ids)},
     ).all()
     known: dict[str, UUID] = {eid: internal for eid, internal in found if internal is not None}
+    minted = _new_ids(len(external_ids) - len(known))
     return {
-        eid: (known[eid], False) if eid in known else (uuid.uuid4(), True) for eid in external_ids
+        eid: (known[eid], False) if eid in known else (next(minted), True) for eid in external_ids
     }
+
+
+def _new_ids(count: int) -> Iterator[UUID]:
+    """`count` random (version 4) UUIDs, as `uuid.uuid4` makes them, from one read of the
+    system's random source rather than one per id."""
+    random = os.urandom(16 * max(count, 0))
+    for start in range(0, len(random), 16):
+        yield UUID(bytes=random[start : start + 16], version=4)
 
 
 def _insert_new_references(
