@@ -394,18 +394,19 @@ def _utc_naive(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+def resolve_ids_sql() -> str:
+    """`(external id, goldsphere id or NULL)` for each of `:ids` of `:source` and `:type`."""
+    return by_external_ids_sql(
+        "t.internal_id", "external_reference", "t.source = :source AND t.entity_type = :type"
+    )
+
+
 def _resolve_ids(
     conn: Connection, source: str, entity_type: EntityType, external_ids: Sequence[str]
 ) -> dict[str, tuple[UUID, bool]]:
     """external id → (goldsphere id, is_new); new ids are minted here, before any insert."""
     found = conn.execute(
-        sa.text(
-            by_external_ids_sql(
-                "t.internal_id",
-                "external_reference",
-                "t.source = :source AND t.entity_type = :type",
-            )
-        ),
+        sa.text(resolve_ids_sql()),
         {"source": source, "type": entity_type, "ids": list(external_ids)},
     ).all()
     known: dict[str, UUID] = {eid: internal for eid, internal in found if internal is not None}

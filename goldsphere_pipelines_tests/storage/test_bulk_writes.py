@@ -220,3 +220,35 @@ def test_a_batch_is_stored_whole_or_not_at_all(db: sa.Engine) -> None:
 
     counts = repo.upsert_raw(connector_id, _records(1, 3), first_load=True)
     assert (counts.new, counts.changed) == (3, 0)
+
+
+def test_references_are_found_by_their_unique_index_whatever_was_analyzed(db: sa.Engine) -> None:
+    """Statistics taken after a products sync hold no order references: the lookup of order
+    references must still probe (source, entity_type, external_id), not walk every order
+    reference through another index for each id (a first orders sync went quadratic)."""
+    from goldsphere_pipelines.storage.goldsphere import resolve_ids_sql
+
+    source = f"woocommerce:{uuid.uuid4()}"
+
+    def add(entity_type: str, count: int) -> None:
+        with db.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO external_reference (source, entity_type, external_id, "
+                    "internal_id) SELECT :s, :t, n::text, gen_random_uuid() "
+                    "FROM generate_series(1, :n) AS n"
+                ),
+                {"s": source, "t": entity_type, "n": count},
+            )
+
+    add("product", 3000)
+    with db.begin() as conn:
+        conn.execute(sa.text("ANALYZE external_reference"))
+    add("order", 3000)
+    plan = _plan(
+        db,
+        resolve_ids_sql(),
+        {"source": source, "type": "order", "ids": [str(n) for n in range(2000, 2100)]},
+    )
+    assert "external_reference_unique" in plan, plan
+    assert "external_id = i.eid" in plan, plan
