@@ -107,6 +107,13 @@ def product_lookups(goldsphere: GoldsphereRepository) -> ProductLookups:
     )
 
 
+def _nothing_pending(stats: StepStats, started: float) -> StepStats:
+    # A re-sync of an unchanged shop: loading the lookups and compiling the rules would be
+    # most of the step (0.4 s for a shop of 100,000 orders), for no record.
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
 MappedBatch = tuple[Callable[[Connection], object], list[MappingOutcome]]
 """How to write a batch's goldsphere rows (inside the batch's transaction), and the
 outcome of each external row of the batch."""
@@ -127,6 +134,8 @@ def map_pending_products(
     started = time.monotonic()
     stats = StepStats(mode="pending")
     records = ExternalRecordRepository(engine, "product")
+    if not records.has_pending(connector_id):
+        return _nothing_pending(stats, started)
     goldsphere = GoldsphereRepository(engine)
     lookups = replace(
         product_lookups(goldsphere), create_missing_producers=create_missing_producers
@@ -413,6 +422,8 @@ def map_pending_orders(
     started = time.monotonic()
     stats = StepStats(mode="pending")
     records = ExternalRecordRepository(engine, "order")
+    if not records.has_pending(connector_id):
+        return _nothing_pending(stats, started)
     stats.requeued = records.count_awaiting_dependency(connector_id)
     lookups = order_lookups(engine, connector_id)
     gone = gone_products(

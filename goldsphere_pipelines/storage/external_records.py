@@ -210,6 +210,27 @@ class ExternalRecordRepository:
             )
             return int(result.rowcount or 0)
 
+    def has_pending(self, connector_id: UUID) -> bool:
+        """Whether a mapping pass has anything to read (`pending_batch_sql`'s rows)."""
+        with self._engine.connect() as conn:
+            return bool(
+                conn.execute(
+                    sa.text(
+                        f"SELECT EXISTS (SELECT 1 FROM {self._table} "
+                        f"WHERE connector_id = :cid AND {self._mappable})"
+                    ),
+                    {"cid": connector_id},
+                ).scalar_one()
+            )
+
+    @property
+    def _mappable(self) -> str:
+        # Orders waiting for a product or user are mapped again on every pass, without
+        # being rewritten unless their outcome changes (see record_outcomes).
+        if self._kind == "order":
+            return "(status = 'pending' OR awaiting_dependency)"
+        return "status = 'pending'"
+
     def count_awaiting_dependency(self, connector_id: UUID) -> int:
         """Orders that failed only for a missing product or user: each sync maps them again."""
         if self._kind != "order":
@@ -285,13 +306,7 @@ class ExternalRecordRepository:
         :last)", which keeps PostgreSQL from using the partial index on (connector_id, id).
         """
         parent_col = "parent_external_id" if self._kind == "product" else "NULL"
-        # Orders waiting for a product or user are mapped again on every pass, without
-        # being rewritten unless their outcome changes (see record_outcomes).
-        wanted = (
-            "(status = 'pending' OR awaiting_dependency)"
-            if self._kind == "order"
-            else "status = 'pending'"
-        )
+        wanted = self._mappable
         payload = (
             "raw_payload_json"
             if fields is None
