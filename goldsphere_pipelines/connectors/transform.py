@@ -436,7 +436,7 @@ def map_pending_orders(
     mapping = _rules(engine, connector_id, "order")
     source = reference_source(connector_id)
     goldsphere = GoldsphereRepository(engine)
-    built_ids: set[UUID] = set()
+    built: dict[UUID, ProductRow] = {}
     producer_ids: dict[str, UUID | None] = {}
 
     def map_batch(batch: list[PendingRecord]) -> MappedBatch:
@@ -452,14 +452,20 @@ def map_pending_orders(
             goldsphere, found, rows, outcomes, producer_ids, stats
         )
 
-        built = {internal for internal, _ in derived} - built_ids
-        built_ids.update(built)
-        stats.products_from_lines += len(built)
+        first_built = {internal for internal, _ in derived if internal not in built}
+        # The first line (in the order pending rows are read) to build a product decides
+        # its values: later batches write that same row, so whichever writer commits
+        # first, the product is the same (its insert does nothing when it exists).
+        derived = [(internal, built.setdefault(internal, row)) for internal, row in derived]
+        stats.products_from_lines += len(first_built)
         if gone is not None:
             # Where each built product's fields came from (the line, or the shop's catalogue).
             noted: set[str] = set()
             for product in line_products:
-                if gone.ids[product.external_id] in built and product.external_id not in noted:
+                if (
+                    gone.ids[product.external_id] in first_built
+                    and product.external_id not in noted
+                ):
                     noted.add(product.external_id)
                     stats.note_mapped(product.external_id, product.to_json(), product.provenance)
 

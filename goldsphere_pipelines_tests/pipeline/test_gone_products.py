@@ -285,3 +285,75 @@ def test_lines_read_from_parsed_pages_find_what_the_stored_orders_would(pipeline
     assert ids(seen=seen, stored_before=datetime(2000, 1, 1)) == from_table
     assert ids(stored_before=repository.clock()) == from_table
     assert ids(stored_before=datetime(2000, 1, 1)) == set()
+
+
+def test_a_product_built_from_lines_takes_the_first_line_that_names_it(
+    pipeline_db, shop_factory, monkeypatch
+):
+    """Small batches, and the first batch's write held back so that later batches commit
+    before it: each built product still has the price of the first order (in the order
+    mapping reads them) whose line built it."""
+    import time
+    from decimal import Decimal
+
+    from goldsphere_pipelines.mapping.line_products import _unit_price
+    from goldsphere_pipelines.storage.goldsphere import GoldsphereRepository
+
+    insert = GoldsphereRepository.insert_order_line_products
+    calls = []
+
+    def first_one_late(self, conn, source, derived):
+        if derived and not calls:
+            calls.append(len(derived))
+            time.sleep(1.0)
+        return insert(self, conn, source, derived)
+
+    monkeypatch.setattr(GoldsphereRepository, "insert_order_line_products", first_one_late)
+    ensure_reference_data(pipeline_db)
+    # Many orders name gone products, so that batches written meanwhile name them too.
+    shop = shop_factory(orders=600, messy_share=0.6)
+    connector = register(pipeline_db, shop)
+    rule_service.add_connector_rules(pipeline_db, connector.name, _LINE_RULES)
+    assert sync(connector.name, sync_settings={"mapping_batch_size": 7}).success
+
+    ghosts = {str(i) for i in shop.store.ghost_product_ids()}
+    first_price: dict[str, Decimal] = {}
+    with pipeline_db.connect() as conn:
+        for (payload,) in conn.execute(
+            sa.text(
+                "SELECT raw_payload_json FROM external_order WHERE connector_id = :c "
+                "AND status = 'mapped' ORDER BY id"
+            ),
+            {"c": connector.id},
+        ):
+            for line in payload["line_items"]:
+                named = str(line.get("variation_id") or line["product_id"])
+                price = _unit_price(line)
+                if named in ghosts and price is not None:
+                    first_price.setdefault(named, Decimal(price))
+        built = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT r.external_id, p.price FROM external_reference r "
+                    "JOIN product p ON p.id = r.internal_id "
+                    "WHERE r.source = :s AND r.derived_from = 'order_line'"
+                ),
+                {"s": reference_source(connector.id)},
+            ).all()
+        )
+    assert built
+    assert built == {external_id: first_price[external_id] for external_id in built}
+    named_at_other_prices = {
+        e
+        for e in built
+        if scalar(
+            pipeline_db,
+            "SELECT count(DISTINCT li->>'subtotal') FROM external_order o, "
+            "jsonb_array_elements(o.raw_payload_json->'line_items') li "
+            "WHERE o.connector_id = :c AND li->>'product_id' = :e",
+            c=connector.id,
+            e=e,
+        )
+        > 1
+    }
+    assert named_at_other_prices, "the shop's orders name a gone product at several prices"
