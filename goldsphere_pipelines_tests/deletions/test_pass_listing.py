@@ -5,9 +5,6 @@ vouch for is listed again."""
 from __future__ import annotations
 
 from array import array
-from typing import Any
-
-import sqlalchemy as sa
 
 from goldsphere_pipelines.connectors.extract import extract_orders, extract_products
 from goldsphere_pipelines.connectors.pass_listing import PassListing
@@ -15,16 +12,8 @@ from goldsphere_pipelines.connectors.reconcile import reconcile
 from goldsphere_pipelines.connectors.runs import list_runs
 from goldsphere_pipelines.connectors.sync_settings import SyncSettings
 from goldsphere_pipelines.defs.resources import WooCommerceResource, utc_now
-from goldsphere_pipelines_tests.pipeline.conftest import register, scalar, sync
-
-
-def _deleted_how(engine: sa.Engine, table: str, connector: Any, external_id: int) -> str | None:
-    return scalar(
-        engine,
-        f"SELECT deleted_how FROM {table} WHERE connector_id = :c AND external_id = :e",
-        c=connector.id,
-        e=str(external_id),
-    )
+from goldsphere_pipelines_tests.deletions.test_sync_deletions import _deleted_how
+from goldsphere_pipelines_tests.pipeline.conftest import register, sync
 
 
 def test_a_full_read_lists_exactly_what_the_shops_id_listings_list(pipeline_db, shop_factory):
