@@ -83,11 +83,16 @@ class ExternalRecordRepository:
         self._table = _TABLE[kind]
 
     def has_rows(self, connector_id: UUID) -> bool:
+        return self._exists(connector_id, "TRUE")
+
+    def _exists(self, connector_id: UUID, condition: str) -> bool:
+        """Whether the connector has a row meeting `condition` (SQL over the table's columns)."""
         with self._engine.connect() as conn:
             return bool(
                 conn.execute(
                     sa.text(
-                        f"SELECT EXISTS (SELECT 1 FROM {self._table} WHERE connector_id = :cid)"
+                        f"SELECT EXISTS (SELECT 1 FROM {self._table} "
+                        f"WHERE connector_id = :cid AND {condition})"
                     ),
                     {"cid": connector_id},
                 ).scalar_one()
@@ -212,16 +217,7 @@ class ExternalRecordRepository:
 
     def has_pending(self, connector_id: UUID) -> bool:
         """Whether a mapping pass has anything to read (`pending_batch_sql`'s rows)."""
-        with self._engine.connect() as conn:
-            return bool(
-                conn.execute(
-                    sa.text(
-                        f"SELECT EXISTS (SELECT 1 FROM {self._table} "
-                        f"WHERE connector_id = :cid AND {self._mappable})"
-                    ),
-                    {"cid": connector_id},
-                ).scalar_one()
-            )
+        return self._exists(connector_id, self._mappable)
 
     @property
     def _mappable(self) -> str:
