@@ -35,7 +35,7 @@ from goldsphere_pipelines.admin_api.dagster_launcher import (
     DagsterLauncher,
     sync_asset_keys,
 )
-from goldsphere_pipelines.bench import fresh_database
+from goldsphere_pipelines.bench import cpu_busy_seconds, fresh_database
 from goldsphere_pipelines.bench_dagster import DAGSTER_PG_URL_ENV, dagster_services, instance_yaml
 from goldsphere_pipelines.connectors.configuration import add_connector
 from goldsphere_pipelines.connectors.models import ConnectorCreate
@@ -314,11 +314,6 @@ def fleet_failures(figures: dict[str, Any]) -> list[str]:
     return failures
 
 
-def _cpu_busy_seconds() -> float:
-    times = psutil.cpu_times()
-    return float(times.user + times.system + getattr(times, "nice", 0.0))
-
-
 def _tree_cpu_seconds(pid: int) -> float:
     """CPU of a process and its descendants, those that ended included: a parent that
     waited for a child (the code server for each run's process) holds its times."""
@@ -381,11 +376,11 @@ def run_fleet_benchmark(options: FleetOptions, echo: Any = None) -> dict[str, An
             keys = sync_asset_keys(sync_products=True, sync_orders=True)
             say(f"launching {len(names)} syncs, at most {options.max_runs} at once …")
             pids = {**services.pids, "sandbox_stores": fleet.pid}
-            cpu_before, fleet_cpu_before = _cpu_busy_seconds(), _fleet_cpu(pids)
+            cpu_before, fleet_cpu_before = cpu_busy_seconds(), _fleet_cpu(pids)
             submitted_at = time.time()
             run_ids = {name: launcher.launch_sync(name, keys).run_id for name in names}
             _wait_for_runs(services.instance, list(run_ids.values()), options.timeout_seconds, say)
-            cpu_seconds = _cpu_busy_seconds() - cpu_before
+            cpu_seconds = cpu_busy_seconds() - cpu_before
             fleet_cpu = _fleet_cpu(pids)
             results = _connector_results(engine, names, fleet, run_ids, services.instance)
             figures = fleet_figures(results, submitted_at)
