@@ -458,6 +458,15 @@ def map_pending_orders(
         # first, the product is the same (its insert does nothing when it exists).
         derived = [(internal, built.setdefault(internal, row)) for internal, row in derived]
         stats.products_from_lines += len(first_built)
+        if first_built:
+            # Committed here, before the batch goes to a writer: two writers inserting the
+            # same new product would each wait for the other's whole batch to commit (one
+            # large shop's sync spent 4.8 s so, for 0.1 s of work). A product whose batch then
+            # fails is harmless: the next sync finds it by its reference and maps to it.
+            with batch_transaction(engine) as conn:
+                goldsphere.insert_order_line_products(
+                    conn, source, [(i, built[i]) for i in sorted(first_built)]
+                )
         if gone is not None:
             # Where each built product's fields came from (the line, or the shop's catalogue).
             noted: set[str] = set()

@@ -357,3 +357,41 @@ def test_a_product_built_from_lines_takes_the_first_line_that_names_it(
         > 1
     }
     assert named_at_other_prices, "the shop's orders name a gone product at several prices"
+
+
+def test_products_built_from_lines_are_committed_before_a_writer_needs_them(
+    pipeline_db, shop_factory, monkeypatch
+):
+    """Every product an order batch's items name is already committed when the batch is
+    written (seen from another connection): two writers never wait on each other's insert
+    of the same built product."""
+    from goldsphere_pipelines.storage.goldsphere import GoldsphereRepository
+
+    upsert = GoldsphereRepository.upsert_orders
+    unseen: list[int] = []
+    batches: list[int] = []
+
+    def checked(self, conn, source, orders):
+        named = list({item.product_id for order in orders for item in order.items})
+        with pipeline_db.connect() as other:
+            visible = other.execute(
+                sa.text("SELECT count(*) FROM product WHERE id = ANY(:ids)"), {"ids": named}
+            ).scalar_one()
+        batches.append(len(orders))
+        unseen.append(len(named) - visible)
+        return upsert(self, conn, source, orders)
+
+    monkeypatch.setattr(GoldsphereRepository, "upsert_orders", checked)
+    ensure_reference_data(pipeline_db)
+    shop = shop_factory(orders=300, messy_share=0.6)
+    connector = register(pipeline_db, shop)
+    rule_service.add_connector_rules(pipeline_db, connector.name, _LINE_RULES)
+    assert sync(connector.name, sync_settings={"mapping_batch_size": 7}).success
+
+    assert scalar(
+        pipeline_db,
+        "SELECT count(*) FROM external_reference WHERE source = :s AND derived_from = 'order_line'",
+        s=reference_source(connector.id),
+    )
+    assert len(batches) > 10
+    assert unseen == [0] * len(batches)
