@@ -287,6 +287,17 @@ def test_lines_read_from_parsed_pages_find_what_the_stored_orders_would(pipeline
     assert ids(stored_before=datetime(2000, 1, 1)) == set()
 
 
+def _synced_in_small_batches(pipeline_db, shop_factory, *, orders: int):
+    """A shop where many orders name gone products (so that batches written meanwhile name
+    them too), synced with the line rules in batches of 7."""
+    ensure_reference_data(pipeline_db)
+    shop = shop_factory(orders=orders, messy_share=0.6)
+    connector = register(pipeline_db, shop)
+    rule_service.add_connector_rules(pipeline_db, connector.name, _LINE_RULES)
+    assert sync(connector.name, sync_settings={"mapping_batch_size": 7}).success
+    return shop, connector
+
+
 def test_a_product_built_from_lines_takes_the_first_line_that_names_it(
     pipeline_db, shop_factory, monkeypatch
 ):
@@ -309,12 +320,7 @@ def test_a_product_built_from_lines_takes_the_first_line_that_names_it(
         return insert(self, conn, source, derived)
 
     monkeypatch.setattr(GoldsphereRepository, "insert_order_line_products", first_one_late)
-    ensure_reference_data(pipeline_db)
-    # Many orders name gone products, so that batches written meanwhile name them too.
-    shop = shop_factory(orders=600, messy_share=0.6)
-    connector = register(pipeline_db, shop)
-    rule_service.add_connector_rules(pipeline_db, connector.name, _LINE_RULES)
-    assert sync(connector.name, sync_settings={"mapping_batch_size": 7}).success
+    shop, connector = _synced_in_small_batches(pipeline_db, shop_factory, orders=600)
 
     ghosts = {str(i) for i in shop.store.ghost_product_ids()}
     first_price: dict[str, Decimal] = {}
@@ -382,11 +388,7 @@ def test_products_built_from_lines_are_committed_before_a_writer_needs_them(
         return upsert(self, conn, source, orders)
 
     monkeypatch.setattr(GoldsphereRepository, "upsert_orders", checked)
-    ensure_reference_data(pipeline_db)
-    shop = shop_factory(orders=300, messy_share=0.6)
-    connector = register(pipeline_db, shop)
-    rule_service.add_connector_rules(pipeline_db, connector.name, _LINE_RULES)
-    assert sync(connector.name, sync_settings={"mapping_batch_size": 7}).success
+    _, connector = _synced_in_small_batches(pipeline_db, shop_factory, orders=300)
 
     assert scalar(
         pipeline_db,
