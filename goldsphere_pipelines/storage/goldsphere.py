@@ -229,9 +229,8 @@ class GoldsphereRepository:
         """Products built from order lines whose product the shop no longer has, with the
         ids the mapping gave them, and their references flagged `derived_from = 'order_line'`.
 
-        Several batches may carry the same product: the first to commit writes it, the
-        others change nothing. Rows go in id order, so two writers never wait on each other
-        in opposite orders.
+        A product that exists already is left as it is. Rows go in id order, so two
+        transactions never wait on each other in opposite orders.
         """
         if not products:
             return

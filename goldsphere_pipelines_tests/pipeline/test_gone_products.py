@@ -310,16 +310,16 @@ def test_a_product_built_from_lines_takes_the_first_line_that_names_it(
     from goldsphere_pipelines.mapping.line_products import _unit_price
     from goldsphere_pipelines.storage.goldsphere import GoldsphereRepository
 
-    insert = GoldsphereRepository.insert_order_line_products
+    upsert = GoldsphereRepository.upsert_orders
     calls = []
 
-    def first_one_late(self, conn, source, derived):
-        if derived and not calls:
-            calls.append(len(derived))
+    def first_one_late(self, conn, source, orders):
+        if orders and not calls:
+            calls.append(len(orders))
             time.sleep(1.0)
-        return insert(self, conn, source, derived)
+        return upsert(self, conn, source, orders)
 
-    monkeypatch.setattr(GoldsphereRepository, "insert_order_line_products", first_one_late)
+    monkeypatch.setattr(GoldsphereRepository, "upsert_orders", first_one_late)
     shop, connector = _synced_in_small_batches(pipeline_db, shop_factory, orders=600)
 
     ghosts = {str(i) for i in shop.store.ghost_product_ids()}
