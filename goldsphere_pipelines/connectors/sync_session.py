@@ -18,7 +18,7 @@ from uuid import UUID
 
 from sqlalchemy.engine import Engine
 
-from goldsphere_pipelines.connectors.gc_tuning import fewer_collections
+from goldsphere_pipelines.connectors.gc_tuning import catch_up, fewer_collections
 from goldsphere_pipelines.connectors.models import Connector
 from goldsphere_pipelines.connectors.pass_listing import PassListing
 from goldsphere_pipelines.connectors.stats import StepStats
@@ -71,23 +71,29 @@ class SyncSession:
                 code="connector_disabled",
             )
         runs = SyncRunRepository(engine)
-        with connector_sync_lock(engine, connector.id, connector.name) as lock:
-            stale = runs.fail_stale_runs(connector.id)
-            if stale:
-                logger.warning(
-                    "Marked %d earlier run(s) of %s failed: their process died mid-sync.",
-                    stale,
-                    connector.name,
+        try:
+            with connector_sync_lock(engine, connector.id, connector.name) as lock:
+                stale = runs.fail_stale_runs(connector.id)
+                if stale:
+                    logger.warning(
+                        "Marked %d earlier run(s) of %s failed: their process died mid-sync.",
+                        stale,
+                        connector.name,
+                    )
+                run_id = runs.start(connector.id, trigger=trigger, dagster_run_id=dagster_run_id)
+                session = cls(
+                    engine=engine, connector=connector, run_id=run_id, runs=runs, lock=lock
                 )
-            run_id = runs.start(connector.id, trigger=trigger, dagster_run_id=dagster_run_id)
-            session = cls(engine=engine, connector=connector, run_id=run_id, runs=runs, lock=lock)
-            try:
-                yield session
-            except BaseException as exc:
-                runs.fail(run_id, describe_failure(exc))
-                raise
-            finally:
-                runs.finish(run_id)
+                try:
+                    yield session
+                except BaseException as exc:
+                    runs.fail(run_id, describe_failure(exc))
+                    raise
+                finally:
+                    runs.finish(run_id)
+        finally:
+            # Once per run, after the lock is released: see `gc_tuning`.
+            catch_up()
 
     def step(self, name: str, work: Callable[[], T]) -> T:
         """Run one step; record its counts or its failure on the run row."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from goldsphere_pipelines.connectors.gc_tuning import YOUNG_THRESHOLD, fewer_collections
+from goldsphere_pipelines.connectors.gc_tuning import YOUNG_THRESHOLD, catch_up, fewer_collections
 
 
 def test_a_step_freezes_what_existed_and_restores_the_collector_after() -> None:
@@ -28,7 +28,7 @@ def test_the_collector_is_restored_when_the_step_fails() -> None:
     assert gc.get_freeze_count() == 0
 
 
-def test_garbage_left_in_a_cycle_during_the_step_is_collected_after_it() -> None:
+def test_garbage_left_in_a_cycle_during_the_step_is_collected_by_the_catch_up() -> None:
     import weakref
 
     class Node:
@@ -39,4 +39,5 @@ def test_garbage_left_in_a_cycle_during_the_step_is_collected_after_it() -> None
         a.other, b.other = b, a
         gone = weakref.ref(a)
         del a, b
+    catch_up()
     assert gone() is None
