@@ -43,6 +43,7 @@ def test_a_sync_on_the_production_instance_is_stored_in_postgresql(
         "limit": 1,
     } in limits
     assert instance.run_monitoring_enabled
+    assert coordinator.dequeue_interval_seconds == 1
 
     shop = shop_factory(products=30, orders=150, seed=71)
     connector = register(pipeline_db, shop)
